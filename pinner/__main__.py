@@ -1,0 +1,3 @@
+from pinner.cli import main
+
+raise SystemExit(main())

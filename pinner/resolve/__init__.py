@@ -1,0 +1,1 @@
+"""Resolvers turn an image reference into the digest its tag points to."""

@@ -1,0 +1,52 @@
+"""Sites: the places in a file where an image is named, and what to do there."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from pinner.reference import ImageReference
+
+
+class SiteKind(str, enum.Enum):
+    FROM = "from"
+    COPY_FROM = "copy-from"
+    MOUNT_FROM = "mount-from"
+    ARG_DEFAULT = "arg-default"
+    COMPOSE_IMAGE = "compose-image"
+
+
+class Verdict(str, enum.Enum):
+    PIN = "pin"  # a tagged or untagged reference without a digest
+    PINNED = "pinned"  # already carries a tag and a digest
+    STAGE = "stage"  # names an earlier build stage
+    SCRATCH = "scratch"  # the empty base image
+    VARIABLE = "variable"  # goes through a variable pinner cannot follow
+    DIGEST_ONLY = "digest-only"  # a digest without a tag: nothing to track
+    IGNORED = "ignored"  # the user asked pinner to leave it alone
+    HEREDOC = "heredoc"  # shell text in a heredoc body, not an instruction
+    INVALID = "invalid"  # not a reference Docker would accept
+
+
+@dataclass(frozen=True)
+class Site:
+    """One image reference in one file.
+
+    ``start`` and ``end`` are character offsets of the reference text in the
+    file's decoded text; ``line`` and ``column`` are 1-based, for people.
+    """
+
+    path: str
+    line: int
+    column: int
+    start: int
+    end: int
+    kind: SiteKind
+    text: str
+    verdict: Verdict
+    reference: ImageReference | None = None
+    reason: str = ""
+
+    @property
+    def location(self) -> str:
+        return f"{self.path}:{self.line}"
