@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pinner.files import FileProblem
+from pinner.files import FileError
 
 _DOCKERFILE_PATTERNS = (
     "Dockerfile",
@@ -33,10 +33,10 @@ def is_dockerfile_name(name: str) -> bool:
     return any(fnmatch.fnmatchcase(name, pattern) for pattern in _DOCKERFILE_PATTERNS)
 
 
-def discover(paths: Sequence[str]) -> tuple[list[Candidate], list[FileProblem]]:
+def discover(paths: Sequence[str]) -> tuple[list[Candidate], list[FileError]]:
     """Files named are taken whatever their name; folders are walked for Dockerfiles."""
     found: list[Candidate] = []
-    problems: list[FileProblem] = []
+    problems: list[FileError] = []
     for given in paths or ["."]:
         path = Path(given)
         if path.is_dir():
@@ -44,18 +44,20 @@ def discover(paths: Sequence[str]) -> tuple[list[Candidate], list[FileProblem]]:
         elif path.exists():
             found.append(Candidate(path, given))
         else:
-            problems.append(FileProblem(given, "no such file or folder"))
+            problems.append(FileError(given, "no such file or folder"))
     unique = {os.path.realpath(candidate.path): candidate for candidate in reversed(found)}
     return sorted(unique.values(), key=lambda c: c.shown_as), problems
 
 
-def _walk(root: Path, problems: list[FileProblem]) -> Iterator[Candidate]:
+def _walk(root: Path, problems: list[FileError]) -> Iterator[Candidate]:
     def on_error(error: OSError) -> None:
-        problems.append(FileProblem(str(error.filename), f"cannot list: {error.strerror}"))
+        problems.append(FileError(str(error.filename), f"cannot list: {error.strerror}"))
 
     for folder, subfolders, names in os.walk(root, onerror=on_error):
         subfolders[:] = sorted(
-            name for name in subfolders if name not in _SKIPPED_FOLDERS and not _is_venv(folder, name)
+            name
+            for name in subfolders
+            if name not in _SKIPPED_FOLDERS and not _is_venv(folder, name)
         )
         for name in sorted(names):
             if is_dockerfile_name(name):

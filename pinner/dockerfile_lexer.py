@@ -126,13 +126,14 @@ def _read_instruction(lines: list[Line], index: int, escape: str) -> tuple[Instr
     """Read the instruction starting at ``lines[index]``; return it and the next index."""
     parts = [lines[index]]
     last = index
-    while _continues(lines[last].content, escape) and last + 1 < len(lines):
+    continuing = _continues(lines[index].content, escape)
+    while continuing and last + 1 < len(lines):
         last += 1
         stripped = lines[last].content.lstrip()
         # BuildKit drops comment and blank lines inside a continuation.
-        if not stripped or stripped.startswith("#"):
-            continue
-        parts.append(lines[last])
+        if stripped and not stripped.startswith("#"):
+            parts.append(lines[last])
+            continuing = _continues(lines[last].content, escape)
     tokens = list(_tokens(parts, escape))
     keyword = tokens[0].text.upper()
     arguments = tokens[1:]

@@ -9,7 +9,7 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
-class FileProblem(Exception):
+class FileError(Exception):
     """A file pinner cannot take as text; it is left as it is."""
 
     path: str
@@ -24,23 +24,21 @@ class FileProblem(Exception):
 def decode(path: str, data: bytes) -> str:
     """Decode UTF-8, keeping a BOM and every line ending as characters of the text."""
     if b"\0" in data:
-        raise FileProblem(path, "binary file (contains NUL bytes); left unchanged")
+        raise FileError(path, "binary file (contains NUL bytes); left unchanged")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         byte = data[error.start]
-        raise FileProblem(
-            path, f"not UTF-8 text (byte 0x{byte:02x}); left unchanged", line
-        ) from None
+        raise FileError(path, f"not UTF-8 text (byte 0x{byte:02x}); left unchanged", line) from None
 
 
 def read_text(path: Path, shown_as: str) -> str:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise FileProblem(shown_as, f"larger than {MAX_FILE_BYTES // 2**20} MiB; skipped")
+            raise FileError(shown_as, f"larger than {MAX_FILE_BYTES // 2**20} MiB; skipped")
         data = path.read_bytes()
     except OSError as error:
-        raise FileProblem(shown_as, f"cannot read: {error.strerror or error}") from None
+        raise FileError(shown_as, f"cannot read: {error.strerror or error}") from None
     return decode(shown_as, data)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pinner.discover import Candidate, discover
 from pinner.dockerfile import scan_dockerfile
 from pinner.edit import apply_edits, unified_diff, write_atomically
-from pinner.files import FileProblem, read_text
+from pinner.files import FileError, read_text
 from pinner.plan import FailedLookup, PlannedPin, plan_pins
 from pinner.resolve.batch import resolve_all
 from pinner.resolve.protocol import Resolver
@@ -43,7 +43,7 @@ class FileResult:
 class Outcome:
     mode: Mode
     files: list[FileResult]
-    problems: list[FileProblem]
+    problems: list[FileError]
 
     @property
     def failures(self) -> list[FailedLookup]:
@@ -65,13 +65,13 @@ class Outcome:
         return 0
 
 
-def scan_files(paths: Sequence[str]) -> tuple[list[FileResult], list[FileProblem]]:
+def scan_files(paths: Sequence[str]) -> tuple[list[FileResult], list[FileError]]:
     candidates, problems = discover(paths)
     results: list[FileResult] = []
     for candidate in candidates:
         try:
             text = read_text(candidate.path, candidate.shown_as)
-        except FileProblem as problem:
+        except FileError as problem:
             problems.append(problem)
             continue
         sites = scan_dockerfile(candidate.shown_as, text)
@@ -98,7 +98,7 @@ def pin(paths: Sequence[str], resolver: Resolver, mode: Mode, jobs: int) -> Outc
                     write_atomically(result.candidate.path, result.new_text.encode("utf-8"))
                 except OSError as error:
                     problems.append(
-                        FileProblem(result.candidate.shown_as, f"cannot write: {error.strerror}")
+                        FileError(result.candidate.shown_as, f"cannot write: {error.strerror}")
                     )
                     result.new_text = result.text
     return Outcome(mode, results, problems)

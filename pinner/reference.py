@@ -89,12 +89,10 @@ def parse_reference(original: str) -> ImageReference:
     digest: str | None = None
     if "@" in remainder:
         remainder, digest = remainder.split("@", 1)
+        if digest.startswith("sha256:") and not SHA256_DIGEST.match(digest):
+            raise InvalidReferenceError(original, "a sha256 digest is 64 lower-case hex digits")
         if not _DIGEST.match(digest):
             raise InvalidReferenceError(original, f"digest {digest!r} is malformed")
-        if digest.startswith("sha256:") and not SHA256_DIGEST.match(digest):
-            raise InvalidReferenceError(
-                original, "a sha256 digest is 64 lower-case hex digits"
-            )
 
     name, tag = _split_tag(remainder)
     if tag is not None and not _TAG.match(tag):

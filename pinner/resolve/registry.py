@@ -104,7 +104,9 @@ class RegistryResolver:
                 )
             body = response.raw.read(_MAX_MANIFEST_BYTES + 1, decode_content=True)
         if len(body) > _MAX_MANIFEST_BYTES:
-            raise BadResponseError(f"bad response: the manifest from {reference.api_host} is too large")
+            raise BadResponseError(
+                f"bad response: the manifest from {reference.api_host} is too large"
+            )
         try:
             json.loads(body)
         except ValueError:

@@ -36,13 +36,19 @@ def main() -> int:
             )
             pinner = [sys.executable, "-m", "pinner"]
             print(f"$ pinner pin --dry-run Dockerfile   (registry on {registry.host})", flush=True)
-            dry = subprocess.run([*pinner, "pin", "--dry-run", "Dockerfile"], cwd=project, stderr=subprocess.STDOUT)
+            dry = subprocess.run(
+                [*pinner, "pin", "--dry-run", "Dockerfile"], cwd=project, stderr=subprocess.STDOUT
+            )
             print("\n$ pinner pin Dockerfile", flush=True)
-            real = subprocess.run([*pinner, "pin", "Dockerfile"], cwd=project, stderr=subprocess.STDOUT)
+            real = subprocess.run(
+                [*pinner, "pin", "Dockerfile"], cwd=project, stderr=subprocess.STDOUT
+            )
             print("\n$ cat Dockerfile", flush=True)
             print(dockerfile.read_text(), end="", flush=True)
             print("\n$ pinner pin --check Dockerfile   (nothing left to do: exit 0)", flush=True)
-            again = subprocess.run([*pinner, "pin", "--check", "Dockerfile"], cwd=project, stderr=subprocess.STDOUT)
+            again = subprocess.run(
+                [*pinner, "pin", "--check", "Dockerfile"], cwd=project, stderr=subprocess.STDOUT
+            )
             return max(dry.returncode, real.returncode, again.returncode)
 
 

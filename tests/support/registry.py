@@ -69,9 +69,7 @@ class RunningRegistry:
             self.process.wait()
 
 
-def _config_text(
-    port: int, storage: Path, tls: tuple[Path, Path] | None, auth: str
-) -> str:
+def _config_text(port: int, storage: Path, tls: tuple[Path, Path] | None, auth: str) -> str:
     lines = [
         "version: 0.1",
         "log:",
@@ -241,7 +239,8 @@ class Pusher:
             )
             children[platform] = digest
             entries.append(
-                descriptor.as_json() | {"platform": {"os": platform[0], "architecture": platform[1]}}
+                descriptor.as_json()
+                | {"platform": {"os": platform[0], "architecture": platform[1]}}
             )
         body = _json_bytes({"schemaVersion": 2, "mediaType": index_type, "manifests": entries})
         return self.manifest(repository, tag, body, index_type), children

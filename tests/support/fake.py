@@ -1,0 +1,33 @@
+"""A fake resolver for pure unit tests: fails loudly on anything unknown."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterable
+
+from pinner.reference import ImageReference, parse_reference
+from pinner.resolve.errors import NotFoundError
+
+
+def fake_digest(reference_text: str) -> str:
+    """The digest the fake gives: sha256 of the normalised reference."""
+    key = parse_reference(reference_text).lookup_key
+    return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+
+
+class FakeResolver:
+    def __init__(self, missing: Iterable[str] = ()) -> None:
+        self.missing = {parse_reference(text).lookup_key for text in missing}
+        self.calls: list[str] = []
+        self._lock = threading.Lock()
+
+    def resolve(self, reference: ImageReference) -> str:
+        with self._lock:
+            self.calls.append(reference.lookup_key)
+        if reference.lookup_key in self.missing:
+            raise NotFoundError(f"not found: tag {reference.tracked_tag} of {reference.repository}")
+        return fake_digest(reference.lookup_key)
+
+    def close(self) -> None:
+        pass

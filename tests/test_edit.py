@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from pinner.edit import Edit, apply_edits, unified_diff, write_atomically
+
+
+@pytest.mark.parametrize(
+    ("text", "edits", "expected"),
+    [
+        pytest.param("abc", [], "abc", id="none"),
+        pytest.param("abc", [Edit(3, 3, "@d")], "abc@d", id="insert-end"),
+        pytest.param("a b c", [Edit(1, 1, "1"), Edit(3, 3, "2")], "a1 b2 c", id="two"),
+        pytest.param("a b c", [Edit(3, 3, "2"), Edit(1, 1, "1")], "a1 b2 c", id="any-order"),
+        pytest.param("\ufeffa\r\n", [Edit(2, 2, "@x")], "\ufeffa@x\r\n", id="bom-crlf"),
+        pytest.param("abcdef", [Edit(1, 3, "X")], "aXdef", id="replace"),
+    ],
+)
+def test_apply_edits(text: str, edits: list[Edit], expected: str) -> None:
+    assert apply_edits(text, edits) == expected
+
+
+def test_overlapping_edits_are_refused() -> None:
+    with pytest.raises(ValueError, match="overlapping"):
+        apply_edits("abcdef", [Edit(1, 4, "x"), Edit(2, 3, "y")])
+
+
+def test_unified_diff_names_the_file() -> None:
+    diff = unified_diff("sub/Dockerfile", "FROM a\nRUN x\n", "FROM a@d\nRUN x\n")
+    assert diff.splitlines() == [
+        "--- a/sub/Dockerfile",
+        "+++ b/sub/Dockerfile",
+        "@@ -1,2 +1,2 @@",
+        "-FROM a",
+        "+FROM a@d",
+        " RUN x",
+    ]
+
+
+def test_unified_diff_marks_a_missing_final_newline() -> None:
+    diff = unified_diff("D", "FROM a", "FROM a@d")
+    assert "\\ No newline at end of file" in diff
+    assert diff.endswith("\n")
+
+
+def test_unified_diff_keeps_form_feeds_inside_lines() -> None:
+    diff = unified_diff("D", "RUN a\fb\nFROM a\n", "RUN a\fb\nFROM a@d\n")
+    assert " RUN a\fb\n" in diff
+
+
+def test_write_atomically_keeps_mode_and_leaves_no_temporary_file(tmp_path: Path) -> None:
+    target = tmp_path / "Dockerfile"
+    target.write_bytes(b"old")
+    target.chmod(0o640)
+    write_atomically(target, b"new\r\n")
+    assert target.read_bytes() == b"new\r\n"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert sorted(os.listdir(tmp_path)) == ["Dockerfile"]
+
+
+def test_write_atomically_follows_a_symlink(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.write_bytes(b"old")
+    link = tmp_path / "Dockerfile"
+    link.symlink_to(real)
+    write_atomically(link, b"new")
+    assert link.is_symlink()
+    assert real.read_bytes() == b"new"
+
+
+def test_failed_write_leaves_the_file_and_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "Dockerfile"
+    target.write_bytes(b"old")
+
+    def broken_replace(source: str, destination: object) -> None:
+        raise KeyboardInterrupt  # as if the user pressed Ctrl-C at the last moment
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomically(target, b"new")
+    assert target.read_bytes() == b"old"
+    assert sorted(os.listdir(tmp_path)) == ["Dockerfile"]

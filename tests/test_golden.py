@@ -1,0 +1,41 @@
+"""Golden cases: fixtures/dockerfile/<case>/Dockerfile pinned must equal ``expected``.
+
+The fake resolver's digests are sha256 of the normalised reference, so the
+expected files are stable. Regenerate one after a deliberate change with
+``PINNER_REGENERATE=1 scripts/test tests/test_golden.py`` and review the diff.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.support.pinning import pin_text
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "dockerfile"
+CASES = sorted(path.name for path in FIXTURES.iterdir() if path.is_dir())
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_golden(case: str) -> None:
+    source = (FIXTURES / case / "Dockerfile").read_bytes()
+    expected_path = FIXTURES / case / "expected"
+    pinned = pin_text(source.decode("utf-8")).encode("utf-8")
+    if os.environ.get("PINNER_REGENERATE"):
+        expected_path.write_bytes(pinned)
+    expected = expected_path.read_bytes()
+    assert pinned == expected
+    # Only digests (and the ":latest" of untagged references) were added.
+    assert _without_pins(expected) == _without_pins(source)
+    assert pin_text(expected.decode("utf-8")).encode("utf-8") == expected
+
+
+def _without_pins(data: bytes) -> bytes:
+    return re.sub(rb"(:latest)?@sha256:[0-9a-f]{64}", b"", data)
+
+
+def test_there_are_golden_cases() -> None:
+    assert len(CASES) >= 5
