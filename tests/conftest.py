@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.registry import REGISTRY_BINARY, Pusher, RunningRegistry, running_registry
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningRegistry]:
+    """A real docker-registry on a free loopback port, plain HTTP, deletes enabled."""
+    assert Path(REGISTRY_BINARY).exists(), "install the Debian package docker-registry"
+    with running_registry(tmp_path_factory.mktemp("registry")) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def pusher(registry: RunningRegistry) -> Pusher:
+    return Pusher(registry.url)
+
+
+def skopeo_digest(reference: str, *extra: str) -> str:
+    """The digest skopeo reports for ``reference``: the independent oracle."""
+    skopeo = shutil.which("skopeo")
+    assert skopeo, "install the Debian package skopeo"
+    completed = subprocess.run(
+        [
+            skopeo,
+            "inspect",
+            "--tls-verify=false",
+            *extra,
+            "--format",
+            "{{.Digest}}",
+            f"docker://{reference}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return completed.stdout.strip()
+
+
+def run_pinner(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the real command line in a fresh interpreter, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "pinner", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), **(env or {})},
+    )
