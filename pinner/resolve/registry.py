@@ -12,6 +12,8 @@ import hashlib
 import ipaddress
 import json
 import re
+import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -207,21 +209,27 @@ class RegistryResolver:
             if known is not None:
                 return known
             base = f"https://{host}"
-            if is_loopback_host(host) and not self._speaks_tls(base):
+            if is_loopback_host(host) and not self._speaks_tls(host):
                 base = f"http://{host}"
             with self._lock:
                 self._base_urls[host] = base
             return base
 
-    def _speaks_tls(self, base: str) -> bool:
+    def _speaks_tls(self, host: str) -> bool:
         # Docker talks plain HTTP to loopback registries that do not speak TLS.
+        # Only the handshake is tried, unverified and without credentials: the
+        # real requests verify the certificate as usual.
+        name, _, port = host.rpartition(":") if not host.endswith("]") else (host, "", "443")
+        address = name.strip("[]") or host
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
         try:
-            self._session.get(f"{base}/v2/", timeout=self._timeout).close()
-        except requests.exceptions.SSLError:
+            with socket.create_connection((address, int(port or 443)), self._timeout[0]) as raw:
+                with context.wrap_socket(raw, server_hostname=address):
+                    return True
+        except (OSError, ValueError):
             return False
-        except requests.RequestException:
-            return False
-        return True
 
     def _key_lock(self, key: str) -> threading.Lock:
         with self._lock:
@@ -251,6 +259,11 @@ def _reason(error: requests.RequestException) -> str:
     match = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", str(error))
     if match is not None:
         return match.group(1).strip().lower()
+    if "CERTIFICATE_VERIFY_FAILED" in str(error):
+        return (
+            "the TLS certificate is not trusted (point REQUESTS_CA_BUNDLE at the CA that"
+            " signed it)"
+        )
     if isinstance(error, requests.exceptions.SSLError):
-        return "TLS handshake failed (is the certificate trusted?)"
+        return "TLS handshake failed"
     return type(error).__name__
