@@ -225,9 +225,11 @@ class RegistryResolver:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
         try:
-            with socket.create_connection((address, int(port or 443)), self._timeout[0]) as raw:
-                with context.wrap_socket(raw, server_hostname=address):
-                    return True
+            with (
+                socket.create_connection((address, int(port or 443)), self._timeout[0]) as raw,
+                context.wrap_socket(raw, server_hostname=address),
+            ):
+                return True
         except (OSError, ValueError):
             return False
 
@@ -261,8 +263,7 @@ def _reason(error: requests.RequestException) -> str:
         return match.group(1).strip().lower()
     if "CERTIFICATE_VERIFY_FAILED" in str(error):
         return (
-            "the TLS certificate is not trusted (point REQUESTS_CA_BUNDLE at the CA that"
-            " signed it)"
+            "the TLS certificate is not trusted (point REQUESTS_CA_BUNDLE at the CA that signed it)"
         )
     if isinstance(error, requests.exceptions.SSLError):
         return "TLS handshake failed"
