@@ -21,7 +21,7 @@ def scan_dockerfile(path: str, text: str) -> list[Site]:
             site = _from_site(path, lexed, instruction, stages)
             if site is not None:
                 sites.append(site)
-            stage = _stage_name(instruction)
+            stage = _stage_name(lexed.tokens(instruction))
             if stage is not None:
                 stages.add(stage.lower())
     sites.extend(_heredoc_sites(path, lexed))
@@ -29,8 +29,8 @@ def scan_dockerfile(path: str, text: str) -> list[Site]:
     return sites
 
 
-def _stage_name(instruction: Instruction) -> str | None:
-    words = _without_flags(instruction.tokens)
+def _stage_name(tokens: tuple[Token, ...]) -> str | None:
+    words = _without_flags(tokens)
     if len(words) >= 3 and words[1].text.lower() == "as":
         return words[2].text
     return None
@@ -46,7 +46,7 @@ def _without_flags(tokens: tuple[Token, ...]) -> list[Token]:
 def _from_site(
     path: str, lexed: LexedDockerfile, instruction: Instruction, stages: set[str]
 ) -> Site | None:
-    words = _without_flags(instruction.tokens)
+    words = _without_flags(lexed.tokens(instruction))
     if not words:
         return None
     image = words[0]
@@ -97,8 +97,7 @@ def _classify(image: Token, stages: set[str]) -> tuple[Verdict, str, ImageRefere
 
 
 def _position(lexed: LexedDockerfile, token: Token) -> tuple[int, int]:
-    line = lexed.lines[token.line]
-    return token.line + 1, token.start - line.start + 1
+    return token.line + 1, token.start - lexed.starts[token.line] + 1
 
 
 def _heredoc_sites(path: str, lexed: LexedDockerfile) -> list[Site]:

@@ -1,10 +1,11 @@
 """Split Dockerfile text into instructions with character offsets.
 
-dockerfile-parse reports line ranges but joins continuation lines, treats
-heredoc bodies as instructions and loses column offsets, so pinner keeps its
-own small lexer (checked against dockerfile-parse in the tests). Every token
-keeps its offset in the original text, so an edit can be spliced in without
-touching a single other byte.
+pinner keeps its own small lexer rather than take instruction line ranges
+from dockerfile-parse, which ends an instruction at a blank line inside a
+continuation, reads heredoc bodies as instructions, misses a keyword behind a
+byte-order mark and gives no column offsets. Where dockerfile-parse is right,
+the tests check that both agree. Every token keeps its offset in the original
+text, so an edit can be spliced in without touching a single other byte.
 """
 
 from __future__ import annotations
@@ -12,15 +13,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 BOM = "\ufeff"
 _DIRECTIVE = re.compile(r"\s*#\s*([a-zA-Z][a-zA-Z0-9_-]*)\s*=\s*(.*?)\s*\Z")
 _HEREDOC = re.compile(r"(?<!<)<<(-?)([\"']?)([A-Za-z_][A-Za-z0-9_]*)\2")
 _HEREDOC_INSTRUCTIONS = frozenset({"RUN", "COPY", "ADD"})
+_WORD = re.compile(r"\S+")
+_FIRST_WORD = re.compile(r"\s*(\S+)")
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     """A physical line: ``start`` is its offset in the text; ``content`` has no line break."""
 
     number: int  # 0-based
@@ -28,8 +31,7 @@ class Line:
     content: str
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     """A white-space separated word of an instruction.
 
     ``start`` is the offset of its first character in the text. A token that a
@@ -47,13 +49,14 @@ class Token:
         return self.start + len(self.text)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Instruction:
-    keyword: str  # upper case, ONBUILD unwrapped into ``onbuild``
-    tokens: tuple[Token, ...]  # arguments, without the keyword(s)
+    keyword: str  # upper case; for ``ONBUILD X`` the keyword is X and ``onbuild`` is set
+    part_lines: list[int]  # the lines that carry it, without comment and blank lines
     first_line: int  # 0-based
     last_line: int  # 0-based, the last line of the instruction itself
     onbuild: bool = False
+    arguments: tuple[Token, ...] | None = None  # filled in on first use
 
 
 @dataclass(frozen=True)
@@ -64,53 +67,71 @@ class HeredocBody:
 
 @dataclass
 class LexedDockerfile:
+    """The lines as two parallel lists (content without line break, start offset)."""
+
     escape: str
-    lines: list[Line]
+    contents: list[str]
+    starts: list[int]
     instructions: list[Instruction] = field(default_factory=list)
     heredocs: list[HeredocBody] = field(default_factory=list)
 
+    def line(self, number: int) -> Line:
+        return Line(number, self.starts[number], self.contents[number])
 
-def split_lines(text: str) -> list[Line]:
-    """Split on ``\\n`` only; a ``\\r`` before it is not part of the content."""
-    lines: list[Line] = []
+    def parts(self, instruction: Instruction) -> tuple[Line, ...]:
+        return tuple(self.line(number) for number in instruction.part_lines)
+
+    def tokens(self, instruction: Instruction) -> tuple[Token, ...]:
+        """The arguments, without the keyword (or ``ONBUILD`` and the keyword)."""
+        if instruction.arguments is None:
+            words = tuple(_words(self.parts(instruction), self.escape))
+            instruction.arguments = words[2:] if instruction.onbuild else words[1:]
+        return instruction.arguments
+
+
+def split_lines(text: str) -> tuple[list[str], list[int]]:
+    """Split on ``\\n`` only; a ``\\r`` before it is not part of the content.
+
+    A byte-order mark is not part of the first line's content either.
+    """
+    contents = text.split("\n")
+    if contents[-1] == "":
+        contents.pop()  # the empty remainder after a final line break is not a line
+    starts = []
     start = 0
-    length = len(text)
-    number = 0
-    while start < length:
-        newline = text.find("\n", start)
-        stop = length if newline == -1 else newline
-        content = text[start:stop]
-        if content.endswith("\r"):
-            content = content[:-1]
-        lines.append(Line(number, start, content))
-        number += 1
-        start = stop + 1
-    return lines
+    for content in contents:
+        starts.append(start)
+        start += len(content) + 1
+    contents = [content[:-1] if content.endswith("\r") else content for content in contents]
+    if contents and contents[0].startswith(BOM):
+        contents[0] = contents[0][1:]
+        starts[0] += 1
+    return contents, starts
 
 
 def lex(text: str) -> LexedDockerfile:
-    lines = split_lines(text)
-    if lines and lines[0].content.startswith(BOM):
-        first = lines[0]
-        lines[0] = Line(0, first.start + 1, first.content[1:])
-    lexed = LexedDockerfile(_escape_directive(lines), lines)
+    contents, starts = split_lines(text)
+    lexed = LexedDockerfile(_escape_directive(contents), contents, starts)
     index = 0
-    while index < len(lines):
-        stripped = lines[index].content.lstrip()
-        if not stripped or stripped.startswith("#"):
+    count = len(contents)
+    while index < count:
+        stripped = contents[index].lstrip()
+        if not stripped or stripped[0] == "#":
             index += 1
             continue
-        instruction, index = _read_instruction(lines, index, lexed.escape)
+        instruction, index = _read_instruction(lexed, index)
         lexed.instructions.append(instruction)
-        if instruction.keyword in _HEREDOC_INSTRUCTIONS:
+        if instruction.keyword in _HEREDOC_INSTRUCTIONS and any(
+            "<<" in contents[number] for number in instruction.part_lines
+        ):
             index = _skip_heredocs(lexed, instruction, index)
     return lexed
 
 
-def _escape_directive(lines: list[Line]) -> str:
+def _escape_directive(contents: list[str]) -> str:
     # Parser directives count only at the very top, before any other line.
-    for line in lines:
-        match = _DIRECTIVE.match(line.content)
+    for content in contents:
+        match = _DIRECTIVE.match(content)
         if match is None:
             break
         if match.group(1).lower() == "escape" and match.group(2) in ("\\", "`"):
@@ -122,36 +143,37 @@ def _continues(content: str, escape: str) -> bool:
     return content.rstrip().endswith(escape)
 
 
-def _read_instruction(lines: list[Line], index: int, escape: str) -> tuple[Instruction, int]:
-    """Read the instruction starting at ``lines[index]``; return it and the next index."""
-    parts = [lines[index]]
+def _read_instruction(lexed: LexedDockerfile, index: int) -> tuple[Instruction, int]:
+    """Read the instruction starting at line ``index``; return it and the next index."""
+    contents, escape = lexed.contents, lexed.escape
+    part_lines = [index]
     last = index
-    continuing = _continues(lines[index].content, escape)
-    while continuing and last + 1 < len(lines):
+    continuing = _continues(contents[index], escape)
+    while continuing and last + 1 < len(contents):
         last += 1
-        stripped = lines[last].content.lstrip()
+        stripped = contents[last].lstrip()
         # BuildKit drops comment and blank lines inside a continuation.
-        if stripped and not stripped.startswith("#"):
-            parts.append(lines[last])
-            continuing = _continues(lines[last].content, escape)
-    tokens = list(_tokens(parts, escape))
-    keyword = tokens[0].text.upper()
-    arguments = tokens[1:]
-    onbuild = keyword == "ONBUILD" and bool(arguments)
-    if onbuild:
-        keyword = arguments[0].text.upper()
-        arguments = arguments[1:]
-    return Instruction(keyword, tuple(arguments), index, last, onbuild), last + 1
+        if stripped and stripped[0] != "#":
+            part_lines.append(last)
+            continuing = _continues(contents[last], escape)
+    first_word = _FIRST_WORD.match(contents[index])
+    keyword = first_word.group(1).upper() if first_word else ""
+    instruction = Instruction(keyword, part_lines, index, last)
+    if keyword == "ONBUILD":
+        words = list(_words(lexed.parts(instruction), escape))
+        instruction.keyword = words[1].text.upper() if len(words) > 1 else ""
+        instruction.onbuild = True
+    return instruction, last + 1
 
 
-def _tokens(parts: list[Line], escape: str) -> Iterator[Token]:
+def _words(parts: tuple[Line, ...], escape: str) -> Iterator[Token]:
     carried: Token | None = None  # a word cut by the escaped line break
     for line in parts:
         content = line.content
         end = content.rstrip().rfind(escape) if _continues(content, escape) else len(content)
         words = [
             Token(match.group(), line.start + match.start(), line.number)
-            for match in re.finditer(r"\S+", content[:end])
+            for match in _WORD.finditer(content, 0, end)
         ]
         if carried is not None:
             if words and words[0].start == line.start:
@@ -168,12 +190,12 @@ def _tokens(parts: list[Line], escape: str) -> Iterator[Token]:
 
 def _skip_heredocs(lexed: LexedDockerfile, instruction: Instruction, index: int) -> int:
     """Skip the heredoc bodies the instruction opens; return the next line index."""
-    words = " ".join(token.text for token in instruction.tokens)
+    words = " ".join(token.text for token in lexed.tokens(instruction))
     for match in _HEREDOC.finditer(words):
         strip_tabs, delimiter = match.group(1) == "-", match.group(3)
         body: list[Line] = []
-        while index < len(lexed.lines):
-            line = lexed.lines[index]
+        while index < len(lexed.contents):
+            line = lexed.line(index)
             index += 1
             candidate = line.content.lstrip("\t") if strip_tabs else line.content
             if candidate == delimiter:

@@ -28,6 +28,7 @@ _TAG = re.compile(r"[\w][\w.-]{0,127}\Z", re.ASCII)
 _DIGEST = re.compile(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}\Z")
 SHA256_DIGEST = re.compile(r"sha256:[0-9a-f]{64}\Z")
 _MAX_NAME_LENGTH = 255
+_WHITE_SPACE = re.compile(r"\s")
 
 
 class InvalidReferenceError(ValueError):
@@ -82,7 +83,7 @@ def parse_reference(original: str) -> ImageReference:
     """Parse ``original`` or raise :class:`InvalidReferenceError` saying why."""
     if not original:
         raise InvalidReferenceError(original, "it is empty")
-    if original != original.strip() or any(c.isspace() for c in original):
+    if _WHITE_SPACE.search(original):
         raise InvalidReferenceError(original, "it contains white space")
 
     remainder = original
