@@ -79,6 +79,10 @@ def pin(
     resolver = RegistryResolver(jobs=jobs)
     try:
         outcome = run_pin(paths or [], resolver, mode, jobs)
+    except KeyboardInterrupt:
+        # Files are replaced by rename, so none is left half-written.
+        print("pinner: interrupted", file=sys.stderr)
+        raise typer.Exit(130) from None
     finally:
         resolver.close()
     if mode is not Mode.WRITE:
