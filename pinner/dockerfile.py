@@ -1,90 +1,298 @@
-"""Dockerfile text -> sites (pure)."""
+"""Dockerfile text -> sites (pure).
+
+Images are named by ``FROM``, ``COPY --from=`` and ``RUN --mount=...,from=``
+(also under ``ONBUILD``), and through variables: an inline default
+(``${V:-python:3.12}``) or a global ``ARG`` default.
+"""
 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 from pinner.dockerfile_lexer import Instruction, LexedDockerfile, Token, lex
+from pinner.expansion import ADVICE, TrailingExpansion, trailing_expansion
 from pinner.reference import ImageReference, InvalidReferenceError, parse_reference
 from pinner.site import Site, SiteKind, Verdict
 
 _FROM_IN_SHELL_TEXT = re.compile(r"\s*FROM\s+(?:--\S+\s+)*(\S+)", re.IGNORECASE)
+_ARG_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:=(.*))?\Z", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class _Use:
+    """Where an instruction names an image: the text and its offset in the file."""
+
+    kind: SiteKind
+    text: str
+    start: int
+    line: int  # 0-based
+    contiguous: bool
+    stages: frozenset[str]  # stage names defined before it (lower case)
+
+
+@dataclass(frozen=True)
+class _ArgDeclaration:
+    name: str
+    value: str | None  # None: declared without a default
+    value_start: int
+    line: int  # 0-based
+    in_stage: bool
+
+
+@dataclass(frozen=True)
+class _ArgUse:
+    use: _Use
+    expansion: TrailingExpansion
+
+
+class _Scanner:
+    def __init__(self, path: str, text: str) -> None:
+        self.path = path
+        self.lexed: LexedDockerfile = lex(text)
+        self.sites: list[Site] = []
+        self.arguments: dict[str, list[_ArgDeclaration]] = defaultdict(list)
+        self.arg_uses: dict[str, list[_ArgUse]] = defaultdict(list)
+
+    def scan(self) -> list[Site]:
+        uses = list(self._uses())
+        for use in uses:
+            self._classify(use)
+        for name, group in self.arg_uses.items():
+            self._classify_arg_group(name, group)
+        self.sites.extend(self._heredoc_sites())
+        self.sites.sort(key=lambda site: site.start)
+        return self.sites
+
+    # -- finding the places that name images ---------------------------------
+
+    def _uses(self) -> Iterator[_Use]:
+        stages: set[str] = set()
+        in_stage = False
+        for instruction in self.lexed.instructions:
+            keyword = instruction.keyword
+            if keyword == "ARG":
+                self._declare_arguments(instruction, in_stage)
+            elif keyword == "FROM" and not instruction.onbuild:
+                words = _after_flags(self.lexed.tokens(instruction))
+                if words:
+                    yield self._use(SiteKind.FROM, words[0], 0, len(words[0].text), stages)
+                if len(words) >= 3 and words[1].text.lower() == "as":
+                    stages.add(words[2].text.lower())
+                in_stage = True
+            elif keyword == "COPY":
+                for flag in _flags(self.lexed.tokens(instruction)):
+                    if flag.text.startswith("--from="):
+                        yield self._use(SiteKind.COPY_FROM, flag, 7, len(flag.text), stages)
+            elif keyword == "RUN":
+                for flag in _flags(self.lexed.tokens(instruction)):
+                    if flag.text.startswith("--mount="):
+                        for begin, end in _mount_from_values(flag.text):
+                            yield self._use(SiteKind.MOUNT_FROM, flag, begin, end, stages)
+
+    def _use(self, kind: SiteKind, token: Token, begin: int, end: int, stages: set[str]) -> _Use:
+        return _Use(
+            kind,
+            token.text[begin:end],
+            token.start + begin,
+            token.line,
+            token.contiguous,
+            frozenset(stages),
+        )
+
+    def _declare_arguments(self, instruction: Instruction, in_stage: bool) -> None:
+        for token in self.lexed.tokens(instruction):
+            match = _ARG_TOKEN.match(token.text)
+            if match is None:
+                continue
+            name, value = match.group(1), match.group(2)
+            value_start = token.start + len(name) + 1
+            if (
+                value is not None
+                and len(value) >= 2
+                and value[0] == value[-1]
+                and value[0] in "\"'"
+            ):
+                value, value_start = value[1:-1], value_start + 1
+            if not token.contiguous:
+                value = "$"  # split over lines: treat as not literal
+            self.arguments[name].append(
+                _ArgDeclaration(name, value, value_start, token.line, in_stage)
+            )
+
+    # -- deciding what to do with each -----------------------------------------
+
+    def _classify(self, use: _Use) -> None:
+        text = use.text
+        if text == "scratch":
+            self._add(use, Verdict.SCRATCH, "scratch is the empty image")
+        elif use.kind is not SiteKind.FROM and text.isdigit():
+            self._add(use, Verdict.STAGE, f"{text} is the index of a build stage")
+        elif text.lower() in use.stages:
+            self._add(use, Verdict.STAGE, f"{text!r} names an earlier build stage")
+        elif not use.contiguous:
+            self._add(
+                use, Verdict.IGNORED, "the reference is split across lines; join it to pin it"
+            )
+        elif "$" in text:
+            self._classify_variable(use)
+        else:
+            verdict, reason, reference = _literal(text)
+            self._add(use, verdict, reason, reference)
+
+    def _classify_variable(self, use: _Use) -> None:
+        expansion = trailing_expansion(use.text)
+        if isinstance(expansion, str):
+            self._add(use, Verdict.VARIABLE, expansion)
+            return
+        if expansion.default is None:
+            self.arg_uses[expansion.name].append(_ArgUse(use, expansion))
+            return
+        declared = [d for d in self.arguments[expansion.name] if not d.in_stage]
+        if any(declaration.value is not None for declaration in declared):
+            self._add(
+                use,
+                Verdict.VARIABLE,
+                f"ARG {expansion.name} has a default, which wins over the inline one; keep one",
+            )
+            return
+        verdict, reason, reference = _literal(expansion.prefix + expansion.default)
+        insert_at = use.start + expansion.default_start + len(expansion.default)
+        self._add(use, verdict, reason, reference, insert_at=insert_at)
+
+    def _classify_arg_group(self, name: str, group: list[_ArgUse]) -> None:
+        problem = self._arg_problem(name, group)
+        if problem is not None:
+            for arg_use in group:
+                self._add(arg_use.use, Verdict.VARIABLE, f"{problem}; {ADVICE}")
+            return
+        declaration = self.arguments[name][0]
+        assert declaration.value is not None
+        verdict, reason, reference = _literal(group[0].expansion.prefix + declaration.value)
+        lines = ", ".join(str(arg_use.use.line + 1) for arg_use in group)
+        value_end = declaration.value_start + len(declaration.value)
+        self.sites.append(
+            self._site(
+                SiteKind.ARG_DEFAULT,
+                declaration.value,
+                declaration.value_start,
+                declaration.line,
+                verdict,
+                reason or f"the default of ARG {name}, used on line {lines}",
+                reference,
+                value_end,
+            )
+        )
+
+    def _arg_problem(self, name: str, group: list[_ArgUse]) -> str | None:
+        declarations = self.arguments.get(name, [])
+        global_ones = [d for d in declarations if not d.in_stage]
+        in_stage = [d for d in declarations if d.in_stage]
+        if any(arg_use.use.kind is not SiteKind.FROM for arg_use in group):
+            return f"${name} is not set by an ARG inside the stage"
+        if not global_ones:
+            return f"${name} is not set by an ARG before the first FROM"
+        if len(global_ones) > 1:
+            return f"ARG {name} is declared {len(global_ones)} times before the first FROM"
+        value = global_ones[0].value
+        if value is None:
+            return f"ARG {name} has no default value"
+        if not value or "$" in value or any(c.isspace() for c in value):
+            return f"the default of ARG {name} is not a literal image"
+        if in_stage:
+            return (
+                f"ARG {name} is declared again inside a stage on line {in_stage[0].line + 1},"
+                " where RUN would see the digest"
+            )
+        if len({arg_use.expansion.prefix for arg_use in group}) > 1:
+            return f"ARG {name} is shared by different images"
+        other = self._other_use_line(name, group)
+        if other is not None:
+            return f"ARG {name} is also used on line {other}"
+        return None
+
+    def _other_use_line(self, name: str, group: list[_ArgUse]) -> int | None:
+        """The line of a use of ``$name`` that is not one of the group's, if any."""
+        spans = [(u.use.start, u.use.start + len(u.use.text)) for u in group]
+        pattern = re.compile(rf"\$\{{?{name}(?![A-Za-z0-9_])")
+        lexed = self.lexed
+        for instruction in lexed.instructions:
+            for number in instruction.part_lines:
+                for match in pattern.finditer(lexed.contents[number]):
+                    offset = lexed.starts[number] + match.start()
+                    if not any(begin <= offset < end for begin, end in spans):
+                        return number + 1
+        return None
+
+    # -- building sites -----------------------------------------------------------
+
+    def _add(
+        self,
+        use: _Use,
+        verdict: Verdict,
+        reason: str,
+        reference: ImageReference | None = None,
+        insert_at: int | None = None,
+    ) -> None:
+        self.sites.append(
+            self._site(
+                use.kind, use.text, use.start, use.line, verdict, reason, reference, insert_at
+            )
+        )
+
+    def _site(
+        self,
+        kind: SiteKind,
+        text: str,
+        start: int,
+        line: int,
+        verdict: Verdict,
+        reason: str,
+        reference: ImageReference | None,
+        insert_at: int | None,
+    ) -> Site:
+        return Site(
+            path=self.path,
+            line=line + 1,
+            column=start - self.lexed.starts[line] + 1,
+            start=start,
+            end=start + len(text),
+            kind=kind,
+            text=text,
+            verdict=verdict,
+            reference=reference,
+            reason=reason,
+            insert_at=insert_at,
+        )
+
+    def _heredoc_sites(self) -> Iterator[Site]:
+        # A FROM line in a heredoc body is shell text; say so rather than stay silent.
+        for body in self.lexed.heredocs:
+            for line in body.lines:
+                match = _FROM_IN_SHELL_TEXT.match(line.content)
+                if match is None:
+                    continue
+                yield self._site(
+                    SiteKind.FROM,
+                    match.group(1),
+                    line.start + match.start(1),
+                    line.number,
+                    Verdict.HEREDOC,
+                    f"inside the heredoc body of the {body.instruction.keyword} on line"
+                    f" {body.instruction.first_line + 1}: shell text, not an instruction",
+                    None,
+                    None,
+                )
 
 
 def scan_dockerfile(path: str, text: str) -> list[Site]:
     """Every image reference in a Dockerfile, in file order."""
-    lexed = lex(text)
-    sites: list[Site] = []
-    stages: set[str] = set()
-    for instruction in lexed.instructions:
-        if instruction.keyword == "FROM" and not instruction.onbuild:
-            site = _from_site(path, lexed, instruction, stages)
-            if site is not None:
-                sites.append(site)
-            stage = _stage_name(lexed.tokens(instruction))
-            if stage is not None:
-                stages.add(stage.lower())
-    sites.extend(_heredoc_sites(path, lexed))
-    sites.sort(key=lambda site: site.start)
-    return sites
+    return _Scanner(path, text).scan()
 
 
-def _stage_name(tokens: tuple[Token, ...]) -> str | None:
-    words = _without_flags(tokens)
-    if len(words) >= 3 and words[1].text.lower() == "as":
-        return words[2].text
-    return None
-
-
-def _without_flags(tokens: tuple[Token, ...]) -> list[Token]:
-    words = list(tokens)
-    while words and words[0].text.startswith("--"):
-        words.pop(0)
-    return words
-
-
-def _from_site(
-    path: str, lexed: LexedDockerfile, instruction: Instruction, stages: set[str]
-) -> Site | None:
-    words = _without_flags(lexed.tokens(instruction))
-    if not words:
-        return None
-    image = words[0]
-    verdict, reason, reference = _classify(image, stages)
-    line, column = _position(lexed, image)
-    return Site(
-        path=path,
-        line=line,
-        column=column,
-        start=image.start,
-        end=image.end,
-        kind=SiteKind.FROM,
-        text=image.text,
-        verdict=verdict,
-        reference=reference,
-        reason=reason,
-    )
-
-
-def _classify(image: Token, stages: set[str]) -> tuple[Verdict, str, ImageReference | None]:
-    text = image.text
-    if text == "scratch":
-        return Verdict.SCRATCH, "scratch is the empty image", None
-    if text.lower() in stages:
-        return Verdict.STAGE, f"{text!r} names an earlier build stage", None
-    if "$" in text:
-        return (
-            Verdict.VARIABLE,
-            "the reference uses a variable, so the image it names is only known at build"
-            " time; write the image literally to pin it",
-            None,
-        )
-    if not image.contiguous:
-        return (
-            Verdict.IGNORED,
-            "the reference is split across continuation lines; join it to pin it",
-            None,
-        )
+def _literal(text: str) -> tuple[Verdict, str, ImageReference | None]:
     try:
         reference = parse_reference(text)
     except InvalidReferenceError as error:
@@ -92,36 +300,29 @@ def _classify(image: Token, stages: set[str]) -> tuple[Verdict, str, ImageRefere
     if reference.digest is not None and reference.tag is None:
         return Verdict.DIGEST_ONLY, "pinned to a digest without a tag to follow", reference
     if reference.digest is not None:
-        return Verdict.PINNED, "already pinned", reference
+        return Verdict.PINNED, "", reference
     return Verdict.PIN, "", reference
 
 
-def _position(lexed: LexedDockerfile, token: Token) -> tuple[int, int]:
-    return token.line + 1, token.start - lexed.starts[token.line] + 1
+def _flags(tokens: tuple[Token, ...]) -> list[Token]:
+    flags = []
+    for token in tokens:
+        if not token.text.startswith("--"):
+            break
+        flags.append(token)
+    return flags
 
 
-def _heredoc_sites(path: str, lexed: LexedDockerfile) -> list[Site]:
-    # A FROM line in a heredoc body is shell text; say so rather than stay silent.
-    sites = []
-    for body in lexed.heredocs:
-        for line in body.lines:
-            match = _FROM_IN_SHELL_TEXT.match(line.content)
-            if match is None:
-                continue
-            start = line.start + match.start(1)
-            sites.append(
-                Site(
-                    path=path,
-                    line=line.number + 1,
-                    column=match.start(1) + 1,
-                    start=start,
-                    end=start + len(match.group(1)),
-                    kind=SiteKind.FROM,
-                    text=match.group(1),
-                    verdict=Verdict.HEREDOC,
-                    reason=f"inside the heredoc body of the {body.instruction.keyword}"
-                    f" on line {body.instruction.first_line + 1}: shell text, not an"
-                    " instruction",
-                )
-            )
-    return sites
+def _after_flags(tokens: tuple[Token, ...]) -> tuple[Token, ...]:
+    return tokens[len(_flags(tokens)) :]
+
+
+def _mount_from_values(flag: str) -> Iterator[tuple[int, int]]:
+    """Offsets (in the flag's text) of each ``from=`` value of a ``--mount=`` flag."""
+    position = len("--mount=")
+    for field in flag[position:].split(","):
+        key, separator, value = field.partition("=")
+        if separator and key.strip().lower() == "from" and value:
+            begin = position + len(key) + 1
+            yield begin, begin + len(value)
+        position += len(field) + 1

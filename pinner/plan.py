@@ -40,5 +40,9 @@ def plan_pins(
             continue
         untagged = site.reference.tag is None
         suffix = (":latest" if untagged else "") + "@" + resolution
-        pins.append(PlannedPin(site, resolution, Edit(site.end, site.end, suffix), untagged))
+        pins.append(
+            PlannedPin(
+                site, resolution, Edit(site.digest_offset, site.digest_offset, suffix), untagged
+            )
+        )
     return pins, failures

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pinner.pipeline import FileResult, Mode, Outcome
-from pinner.site import Verdict
+from pinner.site import Site, Verdict
 
 _SKIPPED = frozenset(
     {
@@ -35,23 +35,31 @@ def _file_lines(result: FileResult, mode: Mode, quiet: bool) -> list[str]:
     for site in result.sites:
         where = site.location
         if site.start in failures:
-            lines.append(f"{where}: {site.text}: {failures[site.start].error.message}")
+            lines.append(f"{where}: {_shown(site)}: {failures[site.start].error.message}")
         elif site.verdict is Verdict.INVALID:
             lines.append(f"{where}: {site.reason}")
         elif quiet:
             continue
         elif site.start in pins:
             planned = pins[site.start]
+            shown = _shown(site)
             if planned.added_latest:
                 lines.append(
-                    f"{where}: {site.text} has no tag, so it follows 'latest': {verb}"
+                    f"{where}: {shown} has no tag, so it follows 'latest': {verb}"
                     f" {site.text}:latest@{planned.digest}"
                 )
             else:
-                lines.append(f"{where}: {verb} {site.text} to {planned.digest}")
+                lines.append(f"{where}: {verb} {shown} to {planned.digest}")
         elif site.verdict in _SKIPPED:
             lines.append(f"{where}: skipped {site.text}: {site.reason}")
     return lines
+
+
+def _shown(site: Site) -> str:
+    """The text as written, and the image it stands for when that differs."""
+    if site.reference is None or site.reference.original == site.text:
+        return site.text
+    return f"{site.text} ({site.reference.original})"
 
 
 def _summary(outcome: Outcome) -> str:

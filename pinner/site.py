@@ -46,6 +46,12 @@ class Site:
     verdict: Verdict
     reference: ImageReference | None = None
     reason: str = ""
+    insert_at: int | None = None  # where the digest goes, when not right after the text
+
+    @property
+    def digest_offset(self) -> int:
+        """The offset in the text at which ``@sha256:...`` is inserted."""
+        return self.end if self.insert_at is None else self.insert_at
 
     @property
     def location(self) -> str:
