@@ -1,14 +1,28 @@
-"""Which files to look at: the paths given, or the folder the command runs in."""
+"""Which files to look at: the paths given, or the folder the command runs in.
+
+Inside a git work tree the files are those git tracks or would track;
+elsewhere the folder is walked, skipping version-control, vendored and
+virtual-environment folders. Files named on the command line are taken
+whatever their name (that is how pre-commit passes them).
+"""
 
 from __future__ import annotations
 
+import enum
 import fnmatch
 import os
+import subprocess
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from pinner.files import FileError
+
+
+class FileKind(enum.Enum):
+    DOCKERFILE = "dockerfile"
+    COMPOSE = "compose"
+
 
 _DOCKERFILE_PATTERNS = (
     "Dockerfile",
@@ -17,6 +31,14 @@ _DOCKERFILE_PATTERNS = (
     "Containerfile.*",
     "*.Dockerfile",
     "*.dockerfile",
+)
+_COMPOSE_PATTERNS = (
+    "compose.yml",
+    "compose.yaml",
+    "compose.*.yml",
+    "compose.*.yaml",
+    "docker-compose*.yml",
+    "docker-compose*.yaml",
 )
 _SKIPPED_FOLDERS = frozenset(
     {".git", ".hg", ".svn", "node_modules", "vendor", ".venv", "venv", "__pycache__", ".tox"}
@@ -27,29 +49,85 @@ _SKIPPED_FOLDERS = frozenset(
 class Candidate:
     path: Path
     shown_as: str  # as the user would write it, relative where it can be
+    kind: FileKind | None  # None: named on the command line; the text decides
 
 
-def is_dockerfile_name(name: str) -> bool:
-    return any(fnmatch.fnmatchcase(name, pattern) for pattern in _DOCKERFILE_PATTERNS)
+def kind_by_name(name: str) -> FileKind | None:
+    if any(fnmatch.fnmatchcase(name, pattern) for pattern in _COMPOSE_PATTERNS):
+        return FileKind.COMPOSE
+    if any(fnmatch.fnmatchcase(name, pattern) for pattern in _DOCKERFILE_PATTERNS):
+        return FileKind.DOCKERFILE
+    return None
+
+
+def name_says_compose(name: str) -> bool:
+    lowered = name.lower()
+    return "compose" in lowered and lowered.endswith((".yml", ".yaml"))
 
 
 def discover(paths: Sequence[str]) -> tuple[list[Candidate], list[FileError]]:
-    """Files named are taken whatever their name; folders are walked for Dockerfiles."""
     found: list[Candidate] = []
     problems: list[FileError] = []
     for given in paths or ["."]:
         path = Path(given)
         if path.is_dir():
-            found.extend(_walk(path, problems))
-        elif path.exists():
-            found.append(Candidate(path, given))
+            found.extend(_in_folder(path, problems))
+        elif path.exists() or path.is_symlink():
+            kind = FileKind.COMPOSE if name_says_compose(path.name) else None
+            found.append(Candidate(path, given, kind))
         else:
             problems.append(FileError(given, "no such file or folder"))
-    unique = {os.path.realpath(candidate.path): candidate for candidate in reversed(found)}
+    unique: dict[str, Candidate] = {}
+    for candidate in found:
+        unique.setdefault(_identity(candidate.path), candidate)
     return sorted(unique.values(), key=lambda c: c.shown_as), problems
 
 
-def _walk(root: Path, problems: list[FileError]) -> Iterator[Candidate]:
+def _identity(path: Path) -> str:
+    try:
+        return os.path.realpath(path)
+    except (OSError, RuntimeError):
+        return str(path)
+
+
+def _in_folder(root: Path, problems: list[FileError]) -> Iterator[Candidate]:
+    listed = _git_files(root)
+    names = listed if listed is not None else _walk(root, problems)
+    for relative in names:
+        kind = kind_by_name(relative.rsplit("/", 1)[-1])
+        if kind is not None:
+            path = root / relative
+            yield Candidate(path, os.path.normpath(str(path)), kind)
+
+
+def _git_files(root: Path) -> list[str] | None:
+    """Files git tracks or would track below ``root``, or None outside a work tree."""
+    try:
+        completed = subprocess.run(
+            [
+                "git",
+                "-C",
+                str(root),
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+            ],
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if completed.returncode != 0:
+        return None
+    names = completed.stdout.decode("utf-8", "surrogateescape").split("\0")
+    # A file deleted from the work tree but still in the index is no longer there.
+    return [name for name in names if name and os.path.lexists(root / name)]
+
+
+def _walk(root: Path, problems: list[FileError]) -> Iterator[str]:
     def on_error(error: OSError) -> None:
         problems.append(FileError(str(error.filename), f"cannot list: {error.strerror}"))
 
@@ -57,13 +135,8 @@ def _walk(root: Path, problems: list[FileError]) -> Iterator[Candidate]:
         subfolders[:] = sorted(
             name
             for name in subfolders
-            if name not in _SKIPPED_FOLDERS and not _is_venv(folder, name)
+            if name not in _SKIPPED_FOLDERS and not Path(folder, name, "pyvenv.cfg").exists()
         )
+        relative_folder = os.path.relpath(folder, root)
         for name in sorted(names):
-            if is_dockerfile_name(name):
-                path = Path(folder, name)
-                yield Candidate(path, os.path.normpath(str(path)))
-
-
-def _is_venv(folder: str, name: str) -> bool:
-    return Path(folder, name, "pyvenv.cfg").exists()
+            yield name if relative_folder == "." else f"{relative_folder}/{name}"

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pinner.dockerfile_lexer import Instruction, LexedDockerfile, Token, lex
-from pinner.expansion import ADVICE, TrailingExpansion, trailing_expansion
-from pinner.reference import ImageReference, InvalidReferenceError, parse_reference
-from pinner.site import Site, SiteKind, Verdict
+from pinner.expansion import DOCKERFILE_ADVICE, TrailingExpansion, trailing_expansion
+from pinner.reference import ImageReference
+from pinner.site import Site, SiteKind, Verdict, classify_literal
 
 _FROM_IN_SHELL_TEXT = re.compile(r"\s*FROM\s+(?:--\S+\s+)*(\S+)", re.IGNORECASE)
 _ARG_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:=(.*))?\Z", re.DOTALL)
@@ -139,11 +139,11 @@ class _Scanner:
         elif "$" in text:
             self._classify_variable(use)
         else:
-            verdict, reason, reference = _literal(text)
+            verdict, reason, reference = classify_literal(text)
             self._add(use, verdict, reason, reference)
 
     def _classify_variable(self, use: _Use) -> None:
-        expansion = trailing_expansion(use.text)
+        expansion = trailing_expansion(use.text, DOCKERFILE_ADVICE)
         if isinstance(expansion, str):
             self._add(use, Verdict.VARIABLE, expansion)
             return
@@ -158,7 +158,7 @@ class _Scanner:
                 f"ARG {expansion.name} has a default, which wins over the inline one; keep one",
             )
             return
-        verdict, reason, reference = _literal(expansion.prefix + expansion.default)
+        verdict, reason, reference = classify_literal(expansion.prefix + expansion.default)
         insert_at = use.start + expansion.default_start + len(expansion.default)
         self._add(use, verdict, reason, reference, insert_at=insert_at)
 
@@ -166,11 +166,11 @@ class _Scanner:
         problem = self._arg_problem(name, group)
         if problem is not None:
             for arg_use in group:
-                self._add(arg_use.use, Verdict.VARIABLE, f"{problem}; {ADVICE}")
+                self._add(arg_use.use, Verdict.VARIABLE, f"{problem}; {DOCKERFILE_ADVICE}")
             return
         declaration = self.arguments[name][0]
         assert declaration.value is not None
-        verdict, reason, reference = _literal(group[0].expansion.prefix + declaration.value)
+        verdict, reason, reference = classify_literal(group[0].expansion.prefix + declaration.value)
         lines = ", ".join(str(arg_use.use.line + 1) for arg_use in group)
         value_end = declaration.value_start + len(declaration.value)
         self.sites.append(
@@ -290,18 +290,6 @@ class _Scanner:
 def scan_dockerfile(path: str, text: str) -> list[Site]:
     """Every image reference in a Dockerfile, in file order."""
     return _Scanner(path, text).scan()
-
-
-def _literal(text: str) -> tuple[Verdict, str, ImageReference | None]:
-    try:
-        reference = parse_reference(text)
-    except InvalidReferenceError as error:
-        return Verdict.INVALID, str(error), None
-    if reference.digest is not None and reference.tag is None:
-        return Verdict.DIGEST_ONLY, "pinned to a digest without a tag to follow", reference
-    if reference.digest is not None:
-        return Verdict.PINNED, "", reference
-    return Verdict.PIN, "", reference
 
 
 def _flags(tokens: tuple[Token, ...]) -> list[Token]:

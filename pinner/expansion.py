@@ -18,7 +18,10 @@ _TRAILING = re.compile(
 )
 _ANY_EXPANSION = re.compile(rf"\$(?:\{{)?({_NAME})")
 
-ADVICE = "to pin it, name the whole image in one variable: ARG BASE=python:3.12, FROM ${BASE}"
+DOCKERFILE_ADVICE = (
+    "to pin it, name the whole image in one variable: ARG BASE=python:3.12, FROM ${BASE}"
+)
+COMPOSE_ADVICE = "to pin it, name the whole image with one default: ${BASE:-python:3.12}"
 
 
 @dataclass(frozen=True)
@@ -35,15 +38,16 @@ def variable_names(text: str) -> list[str]:
     return _ANY_EXPANSION.findall(text)
 
 
-def trailing_expansion(text: str) -> TrailingExpansion | str:
-    """Split a reference with a variable, or say (as a reason) why it is not pinnable."""
+def trailing_expansion(text: str, advice: str) -> TrailingExpansion | str:
+    """Split a reference with a variable, or say (as a reason, ending with
+    ``advice``) why it is not pinnable."""
     match = _TRAILING.match(text)
     if match is None:
         names = variable_names(text)
         if len(names) > 1 or text.count("$") > 1:
             listed = ", ".join(f"${name}" for name in names) or "several"
-            return f"it uses several variables ({listed}); pinner pins one at the end; {ADVICE}"
-        return f"the variable is not at the end of the reference; {ADVICE}"
+            return f"it uses several variables ({listed}); pinner pins one at the end; {advice}"
+        return f"the variable is not at the end of the reference; {advice}"
     prefix = match.group("prefix")
     if match.group("bare") is not None:
         return TrailingExpansion(prefix, match.group("bare"), None, -1)
@@ -53,9 +57,9 @@ def trailing_expansion(text: str) -> TrailingExpansion | str:
     if operator not in ("-", ":-"):
         return (
             f"${{{name}{operator}...}} gives no default image to pin; use ${{{name}:-IMAGE}}"
-            f" or {ADVICE}"
+            f" or {advice}"
         )
     word = match.group("word")
     if not word:
-        return f"the default of ${{{name}}} is empty; {ADVICE}"
+        return f"the default of ${{{name}}} is empty; {advice}"
     return TrailingExpansion(prefix, name, word, match.start("word"))

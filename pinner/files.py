@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
-@dataclass(frozen=True)
+@dataclass
 class FileError(Exception):
     """A file pinner cannot take as text; it is left as it is."""
 
@@ -35,7 +36,10 @@ def decode(path: str, data: bytes) -> str:
 
 def read_text(path: Path, shown_as: str) -> str:
     try:
-        size = path.stat().st_size
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):
+            raise FileError(shown_as, "not a regular file; skipped")
+        size = status.st_size
         if size > MAX_FILE_BYTES:
             raise FileError(shown_as, f"larger than {MAX_FILE_BYTES // 2**20} MiB; skipped")
         data = path.read_bytes()

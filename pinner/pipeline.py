@@ -6,7 +6,8 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pinner.discover import Candidate, discover
+from pinner.compose import looks_like_compose, scan_compose
+from pinner.discover import Candidate, FileKind, discover
 from pinner.dockerfile import scan_dockerfile
 from pinner.edit import apply_edits, unified_diff, write_atomically
 from pinner.files import FileError, read_text
@@ -74,9 +75,23 @@ def scan_files(paths: Sequence[str]) -> tuple[list[FileResult], list[FileError]]
         except FileError as problem:
             problems.append(problem)
             continue
-        sites = scan_dockerfile(candidate.shown_as, text)
+        try:
+            sites = scan_text(candidate, text)
+        except FileError as problem:
+            problems.append(problem)
+            continue
         results.append(FileResult(candidate, text, sites, new_text=text))
     return results, problems
+
+
+def scan_text(candidate: Candidate, text: str) -> list[Site]:
+    """Sites of one file, by its kind; a file named by the user is judged by its text."""
+    kind = candidate.kind
+    if kind is None:
+        kind = FileKind.COMPOSE if looks_like_compose(text) else FileKind.DOCKERFILE
+    if kind is FileKind.COMPOSE:
+        return scan_compose(candidate.shown_as, text)
+    return scan_dockerfile(candidate.shown_as, text)
 
 
 def pin(paths: Sequence[str], resolver: Resolver, mode: Mode, jobs: int) -> Outcome:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from pinner.reference import ImageReference
+from pinner.reference import ImageReference, InvalidReferenceError, parse_reference
 
 
 class SiteKind(str, enum.Enum):
@@ -56,3 +56,16 @@ class Site:
     @property
     def location(self) -> str:
         return f"{self.path}:{self.line}"
+
+
+def classify_literal(text: str) -> tuple[Verdict, str, ImageReference | None]:
+    """The verdict for a reference written without variables, and why."""
+    try:
+        reference = parse_reference(text)
+    except InvalidReferenceError as error:
+        return Verdict.INVALID, str(error), None
+    if reference.digest is not None and reference.tag is None:
+        return Verdict.DIGEST_ONLY, "pinned to a digest without a tag to follow", reference
+    if reference.digest is not None:
+        return Verdict.PINNED, "", reference
+    return Verdict.PIN, "", reference

@@ -1,4 +1,4 @@
-"""Golden cases: fixtures/dockerfile/<case>/Dockerfile pinned must equal ``expected``.
+"""Golden cases: fixtures/<kind>/<case>/<input> pinned must equal ``expected``.
 
 The fake resolver's digests are sha256 of the normalised reference, so the
 expected files are stable. Regenerate one after a deliberate change with
@@ -15,22 +15,30 @@ import pytest
 
 from tests.support.pinning import pin_text
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "dockerfile"
-CASES = sorted(path.name for path in FIXTURES.iterdir() if path.is_dir())
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+INPUTS = {"dockerfile": "Dockerfile", "compose": "compose.yaml"}
+CASES = sorted(
+    f"{kind}/{case.name}"
+    for kind in INPUTS
+    for case in (FIXTURES / kind).iterdir()
+    if case.is_dir()
+)
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_golden(case: str) -> None:
-    source = (FIXTURES / case / "Dockerfile").read_bytes()
+    kind = case.split("/")[0]
+    source = (FIXTURES / case / INPUTS[kind]).read_bytes()
     expected_path = FIXTURES / case / "expected"
-    pinned = pin_text(source.decode("utf-8")).encode("utf-8")
+    compose = kind == "compose"
+    pinned = pin_text(source.decode("utf-8"), compose=compose).encode("utf-8")
     if os.environ.get("PINNER_REGENERATE"):
         expected_path.write_bytes(pinned)
     expected = expected_path.read_bytes()
     assert pinned == expected
     # Only digests (and the ":latest" of untagged references) were added.
     assert _without_pins(expected) == _without_pins(source)
-    assert pin_text(expected.decode("utf-8")).encode("utf-8") == expected
+    assert pin_text(expected.decode("utf-8"), compose=compose).encode("utf-8") == expected
 
 
 def _without_pins(data: bytes) -> bytes:
@@ -38,4 +46,4 @@ def _without_pins(data: bytes) -> bytes:
 
 
 def test_there_are_golden_cases() -> None:
-    assert len(CASES) >= 5
+    assert len(CASES) >= 10

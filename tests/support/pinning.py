@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from pinner.compose import scan_compose
 from pinner.dockerfile import scan_dockerfile
 from pinner.edit import apply_edits
 from pinner.plan import plan_pins
@@ -12,8 +13,8 @@ from pinner.site import Verdict
 from tests.support.fake import FakeResolver, fake_digest
 
 
-def pin_text(text: str, resolver: FakeResolver | None = None) -> str:
-    sites = scan_dockerfile("Dockerfile", text)
+def pin_text(text: str, resolver: FakeResolver | None = None, *, compose: bool = False) -> str:
+    sites = scan_compose("compose.yaml", text) if compose else scan_dockerfile("Dockerfile", text)
     wanted = [s.reference for s in sites if s.verdict is Verdict.PIN and s.reference]
     resolutions = resolve_all(resolver or FakeResolver(), wanted, jobs=4)
     pins, _ = plan_pins(sites, resolutions)

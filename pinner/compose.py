@@ -1,0 +1,171 @@
+"""Compose file text -> sites (pure).
+
+The file is composed into a node tree (ruamel.yaml), never loaded and dumped:
+each ``image:`` scalar's marks give its exact character span, so the digest
+is spliced into the text and comments, quoting, key order, indentation and
+document markers stay as they were. A value under an anchor is one node, so
+services that share it through aliases or merge keys share one edit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from pinner.expansion import COMPOSE_ADVICE, trailing_expansion
+from pinner.files import FileError
+from pinner.reference import ImageReference
+from pinner.site import Site, SiteKind, Verdict, classify_literal
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_MAX_MERGE_DEPTH = 16
+_SERVICES_KEY = re.compile(r"^services\s*:", re.MULTILINE)
+
+
+@dataclass
+class _ImageNode:
+    node: ScalarNode
+    services: list[str] = field(default_factory=list)
+    built: list[str] = field(default_factory=list)
+
+
+def looks_like_compose(text: str) -> bool:
+    """True when the text is a YAML mapping with a ``services`` key."""
+    if _SERVICES_KEY.search(text) is None:
+        return False
+    try:
+        return any(_services(root) is not None for root in _compose(text))
+    except (YAMLError, RecursionError):
+        return False
+
+
+def scan_compose(path: str, text: str) -> list[Site]:
+    """Every ``services.<name>.image`` in a compose file, in file order.
+
+    Raises :class:`FileError` naming the line when the text is not YAML.
+    """
+    try:
+        roots = list(_compose(text))
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = error.problem or error.context or "invalid YAML"
+        raise FileError(path, f"invalid YAML: {problem}; left unchanged", line) from None
+    except (YAMLError, RecursionError) as error:
+        raise FileError(path, f"invalid YAML: {type(error).__name__}; left unchanged") from None
+    images: dict[int, _ImageNode] = {}
+    for root in roots:
+        for name, service in _services(root) or []:
+            image = _lookup(service, "image")
+            if not isinstance(image, ScalarNode):
+                continue
+            entry = images.setdefault(id(image), _ImageNode(image))
+            entry.services.append(name)
+            if _lookup(service, "build") is not None:
+                entry.built.append(name)
+    sites = [_site(path, text, entry) for entry in images.values()]
+    return sorted(sites, key=lambda site: site.start)
+
+
+def _compose(text: str) -> Iterator[Node]:
+    yield from YAML(typ="rt").compose_all(text)
+
+
+def _services(root: Node | None) -> list[tuple[str, MappingNode]] | None:
+    if not isinstance(root, MappingNode):
+        return None
+    services = _lookup(root, "services")
+    if not isinstance(services, MappingNode):
+        return None
+    return [
+        (str(key.value), value)
+        for key, value in services.value
+        if isinstance(key, ScalarNode) and isinstance(value, MappingNode)
+    ]
+
+
+def _lookup(mapping: Node, key: str, depth: int = 0) -> Node | None:
+    """The value of ``key``, looking through merge keys (``<<: *base``) as YAML does."""
+    if not isinstance(mapping, MappingNode) or depth > _MAX_MERGE_DEPTH:
+        return None
+    for key_node, value in mapping.value:
+        if isinstance(key_node, ScalarNode) and key_node.value == key:
+            return value  # type: ignore[no-any-return]
+    for key_node, value in mapping.value:
+        if key_node.tag == _MERGE_TAG or getattr(key_node, "value", None) == "<<":
+            merged = value.value if isinstance(value, SequenceNode) else [value]
+            for source in merged:
+                found = _lookup(source, key, depth + 1)
+                if found is not None:
+                    return found
+    return None
+
+
+def _site(path: str, text: str, entry: _ImageNode) -> Site:
+    node = entry.node
+    value = str(node.value)
+    # Count back from the end mark: the start mark of an anchored scalar is its anchor.
+    quoted = node.style in ("'", '"')
+    end = node.end_mark.index - (1 if quoted else 0)
+    start = max(end - len(value), 0)
+    verdict, reason, reference, insert_at = _classify(text, node, entry, start, end, value)
+    line_start = text.rfind("\n", 0, start) + 1
+    column = start - line_start + 1 - (1 if line_start == 0 and text.startswith("\ufeff") else 0)
+    return Site(
+        path=path,
+        line=node.start_mark.line + 1,
+        column=column,
+        start=start,
+        end=start + len(value),
+        kind=SiteKind.COMPOSE_IMAGE,
+        text=value,
+        verdict=verdict,
+        reference=reference,
+        reason=reason,
+        insert_at=insert_at,
+    )
+
+
+def _classify(
+    text: str, node: ScalarNode, entry: _ImageNode, start: int, end: int, value: str
+) -> tuple[Verdict, str, ImageReference | None, int | None]:
+    services = ", ".join(entry.services)
+    if entry.built:
+        why = (
+            f"service {', '.join(entry.built)} builds this image locally (build: and image:)"
+            if len(entry.built) == len(entry.services)
+            else f"shared by built ({', '.join(entry.built)}) and pulled services ({services})"
+        )
+        return Verdict.IGNORED, why, None, None
+    if node.style in ("|", ">"):
+        return Verdict.IGNORED, "a block scalar; write the image on the image: line", None, None
+    if text[start:end] != value:
+        return (
+            Verdict.IGNORED,
+            "the value is spread over lines or uses escapes; write it plainly to pin it",
+            None,
+            None,
+        )
+    if "$" not in value:
+        verdict, reason, reference = classify_literal(value)
+        return verdict, reason, reference, None
+    if "$$" in value:
+        return Verdict.VARIABLE, "'$$' is a literal '$', which no image name has", None, None
+    expansion = trailing_expansion(value, COMPOSE_ADVICE)
+    if isinstance(expansion, str):
+        return Verdict.VARIABLE, expansion, None, None
+    if expansion.default is None:
+        return (
+            Verdict.VARIABLE,
+            f"${{{expansion.name}}} has no default in the file; write"
+            f" ${{{expansion.name}:-IMAGE}} to pin the default",
+            None,
+            None,
+        )
+    verdict, reason, reference = classify_literal(expansion.prefix + expansion.default)
+    return verdict, reason, reference, start + expansion.default_start + len(expansion.default)
