@@ -54,7 +54,9 @@ def scan_compose(path: str, text: str) -> list[Site]:
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else None
-        problem = error.problem or error.context or "invalid YAML"
+        problem = error.problem or error.context or "not YAML"
+        if error.problem and error.context and error.context_mark is not None:
+            problem += f" ({error.context} from line {error.context_mark.line + 1})"
         raise FileError(path, f"invalid YAML: {problem}; left unchanged", line) from None
     except (YAMLError, RecursionError) as error:
         raise FileError(path, f"invalid YAML: {type(error).__name__}; left unchanged") from None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from pinner.dockerfile_lexer import Instruction, LexedDockerfile, Token, lex
@@ -30,7 +30,6 @@ class _Use:
     start: int
     line: int  # 0-based
     contiguous: bool
-    stages: frozenset[str]  # stage names defined before it (lower case)
 
 
 @dataclass(frozen=True)
@@ -55,10 +54,11 @@ class _Scanner:
         self.sites: list[Site] = []
         self.arguments: dict[str, list[_ArgDeclaration]] = defaultdict(list)
         self.arg_uses: dict[str, list[_ArgUse]] = defaultdict(list)
+        self.stages: set[str] = set()  # names of the stages defined so far, lower case
 
     def scan(self) -> list[Site]:
-        uses = list(self._uses())
-        for use in uses:
+        # Classified as they are found, so that ``stages`` holds the earlier stages.
+        for use in self._uses():
             self._classify(use)
         for name, group in self.arg_uses.items():
             self._classify_arg_group(name, group)
@@ -69,7 +69,6 @@ class _Scanner:
     # -- finding the places that name images ---------------------------------
 
     def _uses(self) -> Iterator[_Use]:
-        stages: set[str] = set()
         in_stage = False
         for instruction in self.lexed.instructions:
             keyword = instruction.keyword
@@ -78,29 +77,26 @@ class _Scanner:
             elif keyword == "FROM" and not instruction.onbuild:
                 words = _after_flags(self.lexed.tokens(instruction))
                 if words:
-                    yield self._use(SiteKind.FROM, words[0], 0, len(words[0].text), stages)
+                    yield self._use(SiteKind.FROM, words[0], 0, len(words[0].text))
                 if len(words) >= 3 and words[1].text.lower() == "as":
-                    stages.add(words[2].text.lower())
+                    self.stages.add(words[2].text.lower())
                 in_stage = True
-            elif keyword == "COPY":
-                for flag in _flags(self.lexed.tokens(instruction)):
+            elif keyword == "COPY" and self._mentions(instruction, "--from="):
+                for flag in _flags(self.lexed.words(instruction)):
                     if flag.text.startswith("--from="):
-                        yield self._use(SiteKind.COPY_FROM, flag, 7, len(flag.text), stages)
-            elif keyword == "RUN":
-                for flag in _flags(self.lexed.tokens(instruction)):
+                        yield self._use(SiteKind.COPY_FROM, flag, 7, len(flag.text))
+            elif keyword == "RUN" and self._mentions(instruction, "--mount="):
+                for flag in _flags(self.lexed.words(instruction)):
                     if flag.text.startswith("--mount="):
                         for begin, end in _mount_from_values(flag.text):
-                            yield self._use(SiteKind.MOUNT_FROM, flag, begin, end, stages)
+                            yield self._use(SiteKind.MOUNT_FROM, flag, begin, end)
 
-    def _use(self, kind: SiteKind, token: Token, begin: int, end: int, stages: set[str]) -> _Use:
-        return _Use(
-            kind,
-            token.text[begin:end],
-            token.start + begin,
-            token.line,
-            token.contiguous,
-            frozenset(stages),
-        )
+    def _mentions(self, instruction: Instruction, text: str) -> bool:
+        # A cheap test first: most instructions need no tokens at all.
+        return any(text in self.lexed.contents[number] for number in instruction.part_lines)
+
+    def _use(self, kind: SiteKind, token: Token, begin: int, end: int) -> _Use:
+        return _Use(kind, token.text[begin:end], token.start + begin, token.line, token.contiguous)
 
     def _declare_arguments(self, instruction: Instruction, in_stage: bool) -> None:
         for token in self.lexed.tokens(instruction):
@@ -130,7 +126,7 @@ class _Scanner:
             self._add(use, Verdict.SCRATCH, "scratch is the empty image")
         elif use.kind is not SiteKind.FROM and text.isdigit():
             self._add(use, Verdict.STAGE, f"{text} is the index of a build stage")
-        elif text.lower() in use.stages:
+        elif text.lower() in self.stages:
             self._add(use, Verdict.STAGE, f"{text!r} names an earlier build stage")
         elif not use.contiguous:
             self._add(
@@ -292,7 +288,7 @@ def scan_dockerfile(path: str, text: str) -> list[Site]:
     return _Scanner(path, text).scan()
 
 
-def _flags(tokens: tuple[Token, ...]) -> list[Token]:
+def _flags(tokens: Iterable[Token]) -> list[Token]:
     flags = []
     for token in tokens:
         if not token.text.startswith("--"):

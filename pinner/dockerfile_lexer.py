@@ -84,9 +84,15 @@ class LexedDockerfile:
     def tokens(self, instruction: Instruction) -> tuple[Token, ...]:
         """The arguments, without the keyword (or ``ONBUILD`` and the keyword)."""
         if instruction.arguments is None:
-            words = tuple(_words(self.parts(instruction), self.escape))
-            instruction.arguments = words[2:] if instruction.onbuild else words[1:]
+            instruction.arguments = tuple(self.words(instruction))
         return instruction.arguments
+
+    def words(self, instruction: Instruction) -> Iterator[Token]:
+        """The arguments one by one, for callers that need only the first few."""
+        words = _words(self.parts(instruction), self.escape)
+        for _ in range(2 if instruction.onbuild else 1):
+            next(words, None)
+        return words
 
 
 def split_lines(text: str) -> tuple[list[str], list[int]]:
@@ -160,37 +166,42 @@ def _read_instruction(lexed: LexedDockerfile, index: int) -> tuple[Instruction, 
     keyword = first_word.group(1).upper() if first_word else ""
     instruction = Instruction(keyword, part_lines, index, last)
     if keyword == "ONBUILD":
-        words = list(_words(lexed.parts(instruction), escape))
-        instruction.keyword = words[1].text.upper() if len(words) > 1 else ""
+        words = _words(lexed.parts(instruction), escape)
+        next(words, None)
+        instruction.keyword = next(words, Token("", 0, 0)).text.upper()
         instruction.onbuild = True
     return instruction, last + 1
 
 
 def _words(parts: tuple[Line, ...], escape: str) -> Iterator[Token]:
-    carried: Token | None = None  # a word cut by the escaped line break
+    """The words of the instruction's lines, lazily, so callers may stop early."""
+    carried: Token | None = None  # a word that touches the escaped line break
     for line in parts:
         content = line.content
-        end = content.rstrip().rfind(escape) if _continues(content, escape) else len(content)
-        words = [
-            Token(match.group(), line.start + match.start(), line.number)
-            for match in _WORD.finditer(content, 0, end)
-        ]
-        if carried is not None:
-            if words and words[0].start == line.start:
-                first = words.pop(0)
-                carried = Token(carried.text + first.text, carried.start, carried.line, False)
-            words.insert(0, carried)
+        cut = _continues(content, escape)
+        end = content.rstrip().rfind(escape) if cut else len(content)
+        for match in _WORD.finditer(content, 0, end):
+            token = Token(match.group(), line.start + match.start(), line.number)
+            if carried is not None:
+                if match.start() == 0:  # no space on either side: one word
+                    token = Token(carried.text + token.text, carried.start, carried.line, False)
+                else:
+                    yield carried
+                carried = None
+            if cut and match.end() == end:
+                carried = token
+            else:
+                yield token
+        if carried is not None and end > 0 and not content[:end].strip():
+            yield carried  # a line of white space only ends the word
             carried = None
-        if words and end < len(content) and end > 0 and not content[end - 1].isspace():
-            carried = words.pop()
-        yield from words
     if carried is not None:
         yield carried
 
 
 def _skip_heredocs(lexed: LexedDockerfile, instruction: Instruction, index: int) -> int:
     """Skip the heredoc bodies the instruction opens; return the next line index."""
-    words = " ".join(token.text for token in lexed.tokens(instruction))
+    words = " ".join(lexed.contents[number] for number in instruction.part_lines)
     for match in _HEREDOC.finditer(words):
         strip_tabs, delimiter = match.group(1) == "-", match.group(3)
         body: list[Line] = []

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pinner.discover import FileKind, discover
+
+
+def _touch(root: Path, *names: str) -> None:
+    for name in names:
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("FROM scratch\n")
+
+
+def _found(root: Path, *paths: str) -> dict[str, FileKind | None]:
+    candidates, problems = discover([str(root / p) for p in paths] if paths else [str(root)])
+    assert problems == []
+    return {os.path.relpath(candidate.path, root): candidate.kind for candidate in candidates}
+
+
+def test_walk_picks_dockerfiles_and_compose_files_by_name(tmp_path: Path) -> None:
+    _touch(
+        tmp_path,
+        "Dockerfile",
+        "Containerfile",
+        "svc/Dockerfile.prod",
+        "svc/Containerfile.dev",
+        "svc/api.Dockerfile",
+        "svc/worker.dockerfile",
+        "compose.yml",
+        "compose.yaml",
+        "deploy/compose.prod.yaml",
+        "deploy/docker-compose.yml",
+        "deploy/docker-compose.override.yaml",
+        "notes.txt",
+        "Dockerfile-old/README",
+        "node_modules/pkg/Dockerfile",
+        "vendor/x/Dockerfile",
+        ".git/Dockerfile",
+        "env/Dockerfile",
+    )
+    (tmp_path / "env" / "pyvenv.cfg").write_text("")
+    assert _found(tmp_path) == {
+        "Containerfile": FileKind.DOCKERFILE,
+        "Dockerfile": FileKind.DOCKERFILE,
+        "compose.yaml": FileKind.COMPOSE,
+        "compose.yml": FileKind.COMPOSE,
+        "deploy/compose.prod.yaml": FileKind.COMPOSE,
+        "deploy/docker-compose.override.yaml": FileKind.COMPOSE,
+        "deploy/docker-compose.yml": FileKind.COMPOSE,
+        "svc/Containerfile.dev": FileKind.DOCKERFILE,
+        "svc/Dockerfile.prod": FileKind.DOCKERFILE,
+        "svc/api.Dockerfile": FileKind.DOCKERFILE,
+        "svc/worker.dockerfile": FileKind.DOCKERFILE,
+    }
+
+
+def test_git_work_tree_takes_tracked_and_untracked_but_not_ignored(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    _touch(tmp_path, "Dockerfile", "app/compose.yaml", "build/Dockerfile", "vendor/Dockerfile")
+    (tmp_path / ".gitignore").write_text("build/\n")
+    subprocess.run(["git", "-C", str(tmp_path), "add", "Dockerfile"], check=True)
+    (tmp_path / "gone").mkdir()
+    _touch(tmp_path, "gone/Dockerfile")
+    subprocess.run(["git", "-C", str(tmp_path), "add", "gone/Dockerfile"], check=True)
+    (tmp_path / "gone" / "Dockerfile").unlink()
+    assert _found(tmp_path) == {
+        "Dockerfile": FileKind.DOCKERFILE,
+        "app/compose.yaml": FileKind.COMPOSE,
+        # Tracked or not, a vendored file git would track is the user's to pin.
+        "vendor/Dockerfile": FileKind.DOCKERFILE,
+    }
+
+
+def test_files_named_are_taken_whatever_their_name(tmp_path: Path) -> None:
+    _touch(tmp_path, "build.txt", "stack-compose.yml", "weird")
+    assert _found(tmp_path, "build.txt", "stack-compose.yml", "weird") == {
+        "build.txt": None,
+        "stack-compose.yml": FileKind.COMPOSE,
+        "weird": None,
+    }
+
+
+def test_the_same_file_twice_is_taken_once(tmp_path: Path) -> None:
+    _touch(tmp_path, "Dockerfile")
+    (tmp_path / "link.Dockerfile").symlink_to(tmp_path / "Dockerfile")
+    candidates, _ = discover([str(tmp_path / "Dockerfile"), str(tmp_path)])
+    assert len(candidates) == 1
+
+
+def test_a_symlink_loop_does_not_hang(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "up").symlink_to(tmp_path)
+    (tmp_path / "Dockerfile").symlink_to(tmp_path / "Dockerfile")
+    candidates, problems = discover([str(tmp_path)])
+    assert [c.path.name for c in candidates] == ["Dockerfile"]
+    assert problems == []
+
+
+def test_a_missing_path_is_reported(tmp_path: Path) -> None:
+    _, problems = discover([str(tmp_path / "nope")])
+    assert [str(p) for p in problems] == [f"{tmp_path / 'nope'}: no such file or folder"]
+
+
+@pytest.mark.parametrize("name", ["Dockerfile", "compose.yaml"])
+def test_discovery_in_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    _touch(tmp_path, name)
+    monkeypatch.chdir(tmp_path)
+    candidates, _ = discover([])
+    assert [c.shown_as for c in candidates] == [name]
