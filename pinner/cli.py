@@ -1,23 +1,47 @@
-"""The command line: a thin Typer layer over the pipeline."""
+"""The command line: a thin Typer layer over the pipeline.
+
+Imports that reach the network (the registry client, the Docker SDK) happen
+inside the commands that need them, so ``pinner check``, ``--help`` and
+``--version`` never load an HTTP client.
+"""
 
 from __future__ import annotations
 
+import enum
+import os
 import sys
-from collections.abc import Sequence
-from typing import Annotated
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from pinner import __version__
+
+if TYPE_CHECKING:
+    from pinner.config import Config
+    from pinner.outcome import Command, Outcome
+    from pinner.resolve.protocol import Resolver
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
-    help="Pin container image references in Dockerfiles to content digests.",
+    help="Pin container image references in Dockerfiles and compose files to content digests.",
     epilog="Exit codes: 0 done, 1 a check found work, 2 usage error or a lookup or file failed.",
 )
+
+
+class Format(str, enum.Enum):
+    TEXT = "text"
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
+class ResolverName(str, enum.Enum):
+    REGISTRY = "registry"
+    DOCKER = "docker"
 
 
 def _show_version(value: bool) -> None:
@@ -35,63 +59,212 @@ def _root(
         ),
     ] = False,
 ) -> None:
-    """Pin container image references in Dockerfiles to content digests."""
+    """Pin container image references in Dockerfiles and compose files to content digests."""
 
 
 Paths = Annotated[
     list[str] | None,
     typer.Argument(
-        help="Files or folders. Folders are searched for Dockerfiles; default: the current folder.",
+        help="Files or folders; folders are searched for Dockerfiles and compose files."
+        " Default: the current folder.",
         show_default=False,
     ),
 ]
 DryRun = Annotated[
     bool, typer.Option("--dry-run", help="Print a unified diff of the changes; write nothing.")
 ]
-Check = Annotated[
+CheckOption = Annotated[
     bool, typer.Option("--check", help="Like --dry-run, and exit 1 when anything would change.")
 ]
-Jobs = Annotated[int, typer.Option("--jobs", "-j", min=1, max=256, help="Lookups at once.")]
+FormatOption = Annotated[
+    Format,
+    typer.Option(
+        "--format", help="text for people; json or markdown print only the report on stdout."
+    ),
+]
+Jobs = Annotated[
+    int | None,
+    typer.Option("--jobs", "-j", min=1, max=256, help="Lookups at once [default: 16]."),
+]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")]
+ResolverOption = Annotated[
+    ResolverName | None,
+    typer.Option(
+        "--resolver",
+        help="registry: the OCI API directly (default); docker: ask the Docker Engine.",
+    ),
+]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", help="Configuration file [default: .pinner.yaml at the repository root]."
+    ),
+]
 
 
 @app.command(
     epilog="Examples:\n\n"
-    "  pinner pin                      # every Dockerfile below the current folder\n\n"
+    "  pinner pin                      # every Dockerfile and compose file here\n\n"
     "  pinner pin --dry-run Dockerfile # show the diff, write nothing\n\n"
     "  pinner pin --check              # exit 1 while anything is unpinned"
 )
 def pin(
     paths: Paths = None,
     dry_run: DryRun = False,
-    check: Check = False,
-    jobs: Jobs = 16,
+    check: CheckOption = False,
+    output: FormatOption = Format.TEXT,
+    jobs: Jobs = None,
     quiet: Quiet = False,
+    resolver: ResolverOption = None,
+    config: ConfigOption = None,
 ) -> None:
-    """Add the digest each image's tag points to, in place: FROM python:3.12 becomes
-    FROM python:3.12@sha256:...; untagged images are written name:latest@sha256:...."""
-    from pinner.pipeline import Mode
-    from pinner.pipeline import pin as run_pin
-    from pinner.report import text_report
-    from pinner.resolve.registry import RegistryResolver
+    """Add the digest each image's tag points to, in place: python:3.12 becomes
+    python:3.12@sha256:...; untagged images are written name:latest@sha256:...."""
+    from pinner.outcome import Command
 
-    mode = Mode.CHECK if check else Mode.DRY_RUN if dry_run else Mode.WRITE
-    resolver = RegistryResolver(jobs=jobs)
+    _run(Command.PIN, paths, dry_run, check, output, jobs, quiet, resolver, config)
+
+
+@app.command(
+    epilog="Examples:\n\n"
+    "  pinner update                        # refresh every digest here, in place\n\n"
+    "  pinner update --dry-run              # show what would move\n\n"
+    "  pinner update --format markdown      # a pull-request body on stdout"
+)
+def update(
+    paths: Paths = None,
+    dry_run: DryRun = False,
+    check: CheckOption = False,
+    output: FormatOption = Format.TEXT,
+    jobs: Jobs = None,
+    quiet: Quiet = False,
+    resolver: ResolverOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Look up the tag of every reference, pinned or not: replace digests whose tag
+    has moved and pin the unpinned. A per-platform pin stays per-platform."""
+    from pinner.outcome import Command
+
+    _run(Command.UPDATE, paths, dry_run, check, output, jobs, quiet, resolver, config)
+
+
+@app.command(
+    epilog="Examples:\n\n"
+    "  pinner check               # offline: exit 1 while anything is unpinned\n\n"
+    "  pinner check --stale       # also ask registries: stale or missing digests"
+)
+def check(
+    paths: Paths = None,
+    stale: Annotated[
+        bool,
+        typer.Option(
+            "--stale",
+            help="Also ask the registry whether each pinned digest is current, stale or missing.",
+        ),
+    ] = False,
+    output: FormatOption = Format.TEXT,
+    jobs: Jobs = None,
+    quiet: Quiet = False,
+    resolver: ResolverOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """List every reference without a digest and exit 1 if there is one. Offline
+    unless --stale: no network, for the pre-commit hook."""
+    from pinner.outcome import Command
+
+    _run(Command.CHECK, paths, False, False, output, jobs, quiet, resolver, config, stale)
+
+
+def _run(
+    command: Command,
+    paths: list[str] | None,
+    dry_run: bool,
+    check: bool,
+    output: Format,
+    jobs: int | None,
+    quiet: bool,
+    resolver: ResolverName | None,
+    config_path: Path | None,
+    stale: bool = False,
+) -> None:
+    from pinner.config import find_config, load_config
+    from pinner.files import FileError
+    from pinner.outcome import Mode
+    from pinner.pipeline import run
+
     try:
-        outcome = run_pin(paths or [], resolver, mode, jobs)
+        config = load_config(config_path or find_config(Path.cwd()))
+    except FileError as error:
+        print(f"pinner: {error}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    if jobs is not None:
+        config = _with(config, jobs=jobs)
+    chosen = resolver.value if resolver is not None else config.resolver
+    mode = Mode.CHECK if check else Mode.DRY_RUN if dry_run else Mode.WRITE
+    try:
+        outcome = run(
+            command, paths or [], config, mode, _resolver_factory(chosen, config), stale=stale
+        )
     except KeyboardInterrupt:
         # Files are replaced by rename, so none is left half-written.
         print("pinner: interrupted", file=sys.stderr)
         raise typer.Exit(130) from None
-    finally:
-        resolver.close()
-    if mode is not Mode.WRITE:
-        for result in outcome.changed_files:
-            sys.stdout.write(result.diff())
-        sys.stdout.flush()
-    for line in text_report(outcome, quiet=quiet):
-        print(line, file=sys.stderr)
+    except ResolverUnavailableError as error:
+        print(f"pinner: {error}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    _print(outcome, output, quiet)
     raise typer.Exit(outcome.exit_code())
+
+
+def _with(config: Config, **changes: object) -> Config:
+    import dataclasses
+
+    return dataclasses.replace(config, **changes)  # type: ignore[arg-type]
+
+
+class ResolverUnavailableError(Exception):
+    pass
+
+
+def _resolver_factory(name: str, config: Config) -> Callable[[], Resolver]:
+    def make() -> Resolver:
+        if name == "docker":
+            raise ResolverUnavailableError(
+                "the docker resolver is not available yet; use --resolver registry"
+            )
+        from pinner.resolve.registry import RegistryResolver
+
+        return RegistryResolver(jobs=config.jobs, insecure=config.insecure_registries)
+
+    return make
+
+
+def _print(outcome: Outcome, output: Format, quiet: bool) -> None:
+    from pinner.outcome import Mode
+    from pinner.report.text import coloured_diff, text_report
+
+    if output is Format.JSON:
+        from pinner.report.json_report import json_report
+
+        sys.stdout.write(json_report(outcome))
+    elif output is Format.MARKDOWN:
+        from pinner.report.markdown import markdown_report
+
+        sys.stdout.write(markdown_report(outcome))
+    elif outcome.mode is not Mode.WRITE:
+        colour = _colour(sys.stdout)
+        for file in outcome.changed_files:
+            sys.stdout.write(coloured_diff(file.diff(), colour))
+    sys.stdout.flush()
+    # With a json or markdown report on stdout, stderr carries the errors only.
+    brief = quiet or output is not Format.TEXT
+    for line in text_report(outcome, quiet=brief, colour=_colour(sys.stderr)):
+        print(line, file=sys.stderr)
+
+
+def _colour(stream: object) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and not os.environ.get("NO_COLOR")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -20,7 +20,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from pinner.expansion import COMPOSE_ADVICE, trailing_expansion
 from pinner.files import FileError
 from pinner.reference import ImageReference
-from pinner.site import Site, SiteKind, Verdict, classify_literal
+from pinner.site import IGNORE_COMMENT, Site, SiteKind, Verdict, classify_literal
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _MAX_MERGE_DEPTH = 16
@@ -116,6 +116,8 @@ def _site(path: str, text: str, entry: _ImageNode) -> Site:
     end = node.end_mark.index - (1 if quoted else 0)
     start = max(end - len(value), 0)
     verdict, reason, reference, insert_at = _classify(text, node, entry, start, end, value)
+    if _marked_ignore(text, start, end):
+        verdict, reason, insert_at = Verdict.IGNORED, "marked '# pinner: ignore'", None
     line_start = text.rfind("\n", 0, start) + 1
     column = start - line_start + 1 - (1 if line_start == 0 and text.startswith("\ufeff") else 0)
     return Site(
@@ -131,6 +133,19 @@ def _site(path: str, text: str, entry: _ImageNode) -> Site:
         reason=reason,
         insert_at=insert_at,
     )
+
+
+def _marked_ignore(text: str, start: int, end: int) -> bool:
+    """``# pinner: ignore`` after the value on its line, or on the line above."""
+    line_end = text.find("\n", end)
+    rest = text[end : len(text) if line_end == -1 else line_end]
+    if "#" in rest and IGNORE_COMMENT.search(rest[rest.index("#") :]):
+        return True
+    line_start = text.rfind("\n", 0, start) + 1
+    if line_start == 0:
+        return False
+    above = text[text.rfind("\n", 0, line_start - 1) + 1 : line_start - 1]
+    return above.lstrip().startswith("#") and IGNORE_COMMENT.search(above) is not None
 
 
 def _classify(

@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pinner.dockerfile_lexer import Instruction, LexedDockerfile, Token, lex
 from pinner.expansion import DOCKERFILE_ADVICE, TrailingExpansion, trailing_expansion
 from pinner.reference import ImageReference
-from pinner.site import Site, SiteKind, Verdict, classify_literal
+from pinner.site import IGNORE_COMMENT, Site, SiteKind, Verdict, classify_literal
 
 _FROM_IN_SHELL_TEXT = re.compile(r"\s*FROM\s+(?:--\S+\s+)*(\S+)", re.IGNORECASE)
 _ARG_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:=(.*))?\Z", re.DOTALL)
@@ -30,6 +30,8 @@ class _Use:
     start: int
     line: int  # 0-based
     contiguous: bool
+    instruction_line: int  # 0-based first line of the instruction
+    platform: str = ""
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class _ArgDeclaration:
     value_start: int
     line: int  # 0-based
     in_stage: bool
+    instruction_line: int
 
 
 @dataclass(frozen=True)
@@ -75,28 +78,39 @@ class _Scanner:
             if keyword == "ARG":
                 self._declare_arguments(instruction, in_stage)
             elif keyword == "FROM" and not instruction.onbuild:
-                words = _after_flags(self.lexed.tokens(instruction))
+                tokens = self.lexed.tokens(instruction)
+                words = _after_flags(tokens)
                 if words:
-                    yield self._use(SiteKind.FROM, words[0], 0, len(words[0].text))
+                    use = self._use(instruction, SiteKind.FROM, words[0], 0, len(words[0].text))
+                    yield replace(use, platform=_platform_flag(tokens))
                 if len(words) >= 3 and words[1].text.lower() == "as":
                     self.stages.add(words[2].text.lower())
                 in_stage = True
             elif keyword == "COPY" and self._mentions(instruction, "--from="):
                 for flag in _flags(self.lexed.words(instruction)):
                     if flag.text.startswith("--from="):
-                        yield self._use(SiteKind.COPY_FROM, flag, 7, len(flag.text))
+                        yield self._use(instruction, SiteKind.COPY_FROM, flag, 7, len(flag.text))
             elif keyword == "RUN" and self._mentions(instruction, "--mount="):
                 for flag in _flags(self.lexed.words(instruction)):
                     if flag.text.startswith("--mount="):
                         for begin, end in _mount_from_values(flag.text):
-                            yield self._use(SiteKind.MOUNT_FROM, flag, begin, end)
+                            yield self._use(instruction, SiteKind.MOUNT_FROM, flag, begin, end)
 
     def _mentions(self, instruction: Instruction, text: str) -> bool:
         # A cheap test first: most instructions need no tokens at all.
         return any(text in self.lexed.contents[number] for number in instruction.part_lines)
 
-    def _use(self, kind: SiteKind, token: Token, begin: int, end: int) -> _Use:
-        return _Use(kind, token.text[begin:end], token.start + begin, token.line, token.contiguous)
+    def _use(
+        self, instruction: Instruction, kind: SiteKind, token: Token, begin: int, end: int
+    ) -> _Use:
+        text = token.text[begin:end]
+        start = token.start + begin
+        return _Use(kind, text, start, token.line, token.contiguous, instruction.first_line)
+
+    def _ignored(self, instruction_line: int) -> bool:
+        """``# pinner: ignore`` on the line above the instruction."""
+        above = self.lexed.contents[instruction_line - 1] if instruction_line > 0 else ""
+        return above.lstrip().startswith("#") and IGNORE_COMMENT.search(above) is not None
 
     def _declare_arguments(self, instruction: Instruction, in_stage: bool) -> None:
         for token in self.lexed.tokens(instruction):
@@ -115,14 +129,18 @@ class _Scanner:
             if not token.contiguous:
                 value = "$"  # split over lines: treat as not literal
             self.arguments[name].append(
-                _ArgDeclaration(name, value, value_start, token.line, in_stage)
+                _ArgDeclaration(
+                    name, value, value_start, token.line, in_stage, instruction.first_line
+                )
             )
 
     # -- deciding what to do with each -----------------------------------------
 
     def _classify(self, use: _Use) -> None:
         text = use.text
-        if text == "scratch":
+        if self._ignored(use.instruction_line):
+            self._add(use, Verdict.IGNORED, "marked '# pinner: ignore'")
+        elif text == "scratch":
             self._add(use, Verdict.SCRATCH, "scratch is the empty image")
         elif use.kind is not SiteKind.FROM and text.isdigit():
             self._add(use, Verdict.STAGE, f"{text} is the index of a build stage")
@@ -167,6 +185,8 @@ class _Scanner:
         declaration = self.arguments[name][0]
         assert declaration.value is not None
         verdict, reason, reference = classify_literal(group[0].expansion.prefix + declaration.value)
+        if self._ignored(declaration.instruction_line):
+            verdict, reason = Verdict.IGNORED, "marked '# pinner: ignore'"
         lines = ", ".join(str(arg_use.use.line + 1) for arg_use in group)
         value_end = declaration.value_start + len(declaration.value)
         self.sites.append(
@@ -232,11 +252,10 @@ class _Scanner:
         reference: ImageReference | None = None,
         insert_at: int | None = None,
     ) -> None:
-        self.sites.append(
-            self._site(
-                use.kind, use.text, use.start, use.line, verdict, reason, reference, insert_at
-            )
+        site = self._site(
+            use.kind, use.text, use.start, use.line, verdict, reason, reference, insert_at
         )
+        self.sites.append(replace(site, platform=use.platform) if use.platform else site)
 
     def _site(
         self,
@@ -295,6 +314,13 @@ def _flags(tokens: Iterable[Token]) -> list[Token]:
             break
         flags.append(token)
     return flags
+
+
+def _platform_flag(tokens: tuple[Token, ...]) -> str:
+    for flag in _flags(tokens):
+        if flag.text.startswith("--platform="):
+            return flag.text[len("--platform=") :]
+    return ""
 
 
 def _after_flags(tokens: tuple[Token, ...]) -> tuple[Token, ...]:

@@ -1,82 +1,53 @@
-"""The pin pipeline: discover -> scan -> resolve -> plan -> apply -> write or diff."""
+"""The run: discover -> scan -> look up -> plan -> apply -> write or diff.
+
+Only this module and the resolvers touch the world; scanning, planning and
+applying edits are pure.
+"""
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import dataclasses
+import functools
+from collections.abc import Callable, Sequence
 
-from pinner.compose import looks_like_compose, scan_compose
+from pinner import plan
+from pinner.config import Config
 from pinner.discover import Candidate, FileKind, discover
-from pinner.dockerfile import scan_dockerfile
-from pinner.edit import apply_edits, unified_diff, write_atomically
+from pinner.edit import apply_edits, write_atomically
 from pinner.files import FileError, read_text
-from pinner.plan import FailedLookup, PlannedPin, plan_pins
-from pinner.resolve.batch import resolve_all
+from pinner.outcome import Command, FileResult, Mode, Outcome, SiteResult
+from pinner.reference import ImageReference
+from pinner.resolve.batch import in_parallel
+from pinner.resolve.errors import ResolveError
+from pinner.resolve.freshness import Refresh, refresh_or_error
+from pinner.resolve.manifest import Platform
 from pinner.resolve.protocol import Resolver
 from pinner.site import Site, Verdict
 
 
-class Mode(enum.Enum):
-    WRITE = "write"
-    DRY_RUN = "dry-run"
-    CHECK = "check"
+def scan_text(candidate: Candidate, text: str) -> list[Site]:
+    """Sites of one file, by its kind; a file named by the user is judged by its text."""
+    kind = candidate.kind
+    if kind is None or kind is FileKind.COMPOSE:
+        # Imported only when needed: ruamel.yaml is the slowest import pinner has.
+        from pinner.compose import looks_like_compose, scan_compose
+
+        if kind is FileKind.COMPOSE or looks_like_compose(text):
+            return scan_compose(candidate.shown_as, text)
+    from pinner.dockerfile import scan_dockerfile
+
+    return scan_dockerfile(candidate.shown_as, text)
 
 
-@dataclass
-class FileResult:
-    candidate: Candidate
-    text: str
-    sites: list[Site]
-    pins: list[PlannedPin] = field(default_factory=list)
-    failures: list[FailedLookup] = field(default_factory=list)
-    new_text: str = ""
-
-    @property
-    def changed(self) -> bool:
-        return self.new_text != self.text
-
-    def diff(self) -> str:
-        return unified_diff(self.candidate.shown_as, self.text, self.new_text)
-
-
-@dataclass
-class Outcome:
-    mode: Mode
-    files: list[FileResult]
-    problems: list[FileError]
-
-    @property
-    def failures(self) -> list[FailedLookup]:
-        return [failure for result in self.files for failure in result.failures]
-
-    @property
-    def invalid_sites(self) -> list[Site]:
-        return [s for r in self.files for s in r.sites if s.verdict is Verdict.INVALID]
-
-    @property
-    def changed_files(self) -> list[FileResult]:
-        return [result for result in self.files if result.changed]
-
-    def exit_code(self) -> int:
-        if self.problems or self.failures or self.invalid_sites:
-            return 2
-        if self.mode is Mode.CHECK and self.changed_files:
-            return 1
-        return 0
-
-
-def scan_files(paths: Sequence[str]) -> tuple[list[FileResult], list[FileError]]:
+def scan_files(paths: Sequence[str], config: Config) -> tuple[list[FileResult], list[FileError]]:
     candidates, problems = discover(paths)
     results: list[FileResult] = []
     for candidate in candidates:
-        try:
-            text = read_text(candidate.path, candidate.shown_as)
-        except FileError as problem:
-            problems.append(problem)
+        if candidate.kind is not None and config.excludes(candidate.path):
             continue
         try:
-            sites = scan_text(candidate, text)
+            text = read_text(candidate.path, candidate.shown_as)
+            sites = [_apply_ignore(site, config) for site in scan_text(candidate, text)]
         except FileError as problem:
             problems.append(problem)
             continue
@@ -84,36 +55,116 @@ def scan_files(paths: Sequence[str]) -> tuple[list[FileResult], list[FileError]]
     return results, problems
 
 
-def scan_text(candidate: Candidate, text: str) -> list[Site]:
-    """Sites of one file, by its kind; a file named by the user is judged by its text."""
-    kind = candidate.kind
-    if kind is None:
-        kind = FileKind.COMPOSE if looks_like_compose(text) else FileKind.DOCKERFILE
-    if kind is FileKind.COMPOSE:
-        return scan_compose(candidate.shown_as, text)
-    return scan_dockerfile(candidate.shown_as, text)
+def _apply_ignore(site: Site, config: Config) -> Site:
+    if site.reference is None or site.verdict not in (Verdict.PIN, Verdict.PINNED):
+        return site
+    pattern = config.ignored_by(site.reference)
+    if pattern is None:
+        return site
+    reason = f"matches '{pattern}' under ignore in {config.path or '.pinner.yaml'}"
+    return dataclasses.replace(site, verdict=Verdict.IGNORED, reason=reason)
 
 
-def pin(paths: Sequence[str], resolver: Resolver, mode: Mode, jobs: int) -> Outcome:
-    results, problems = scan_files(paths)
-    wanted = [
-        site.reference
-        for result in results
-        for site in result.sites
-        if site.verdict is Verdict.PIN and site.reference is not None
-    ]
-    resolutions = resolve_all(resolver, wanted, jobs)
-    for result in results:
-        result.pins, result.failures = plan_pins(result.sites, resolutions)
-        result.new_text = apply_edits(result.text, (planned.edit for planned in result.pins))
+def run(
+    command: Command,
+    paths: Sequence[str],
+    config: Config,
+    mode: Mode,
+    resolver: Callable[[], Resolver] | None,
+    *,
+    stale: bool = False,
+) -> Outcome:
+    """Run one command. ``resolver`` makes the resolver, only if a lookup is needed."""
+    files, problems = scan_files(paths, config)
+    sites = [site for file in files for site in file.sites]
+    looks_up_tags = command is not Command.CHECK
+    refreshes = command is Command.UPDATE or (command is Command.CHECK and stale)
+    wanted_tags = [s for s in sites if looks_up_tags and s.verdict is Verdict.PIN]
+    wanted_refreshes = [s for s in sites if refreshes and s.verdict is Verdict.PINNED]
+    digests: dict[str, str | ResolveError] = {}
+    refreshed: dict[tuple[str, str, str], Refresh | ResolveError] = {}
+    if (wanted_tags or wanted_refreshes) and resolver is not None:
+        looker = resolver()
+        try:
+            digests = _look_up_tags(looker, wanted_tags, config.jobs)
+            refreshed = _refresh(looker, wanted_refreshes, config.jobs)
+        finally:
+            looker.close()
+    for file in files:
+        file.results = [_result(site, command, stale, digests, refreshed) for site in file.sites]
+        edits = [result.edit for result in file.results if result.edit is not None]
+        file.new_text = apply_edits(file.text, edits)
     if mode is Mode.WRITE:
-        for result in results:
-            if result.changed:
-                try:
-                    write_atomically(result.candidate.path, result.new_text.encode("utf-8"))
-                except OSError as error:
-                    problems.append(
-                        FileError(result.candidate.shown_as, f"cannot write: {error.strerror}")
-                    )
-                    result.new_text = result.text
-    return Outcome(mode, results, problems)
+        _write(files, problems)
+    return Outcome(command, mode, files, problems)
+
+
+def _result(
+    site: Site,
+    command: Command,
+    stale: bool,
+    digests: dict[str, str | ResolveError],
+    refreshed: dict[tuple[str, str, str], Refresh | ResolveError],
+) -> SiteResult:
+    reference = site.reference
+    if command is Command.CHECK and not (stale and site.verdict is Verdict.PINNED):
+        return plan.offline(site)
+    if reference is None or site.verdict not in (Verdict.PIN, Verdict.PINNED):
+        return plan.left_alone(site)
+    if site.verdict is Verdict.PIN:
+        return plan.pin(site, digests[reference.lookup_key])
+    if command is Command.PIN:
+        return plan.offline(site)
+    answer = refreshed[_refresh_key(site)]
+    return plan.stale_check(site, answer) if stale else plan.update(site, answer)
+
+
+def _look_up_tags(
+    resolver: Resolver, sites: list[Site], jobs: int
+) -> dict[str, str | ResolveError]:
+    unique: dict[str, ImageReference] = {}
+    for site in sites:
+        assert site.reference is not None
+        unique.setdefault(site.reference.lookup_key, site.reference)
+    return in_parallel({key: _lookup(resolver.resolve, ref) for key, ref in unique.items()}, jobs)
+
+
+def _refresh_key(site: Site) -> tuple[str, str, str]:
+    assert site.reference is not None and site.reference.digest is not None
+    return site.reference.lookup_key, site.reference.digest, site.platform
+
+
+def _refresh(
+    resolver: Resolver, sites: list[Site], jobs: int
+) -> dict[tuple[str, str, str], Refresh | ResolveError]:
+    work: dict[tuple[str, str, str], Callable[[], Refresh | ResolveError]] = {}
+    for site in sites:
+        key = _refresh_key(site)
+        if key not in work:
+            assert site.reference is not None
+            platform = Platform.parse(site.platform)
+            work[key] = functools.partial(refresh_or_error, resolver, site.reference, platform)
+    return in_parallel(work, jobs)
+
+
+def _lookup(
+    function: Callable[[ImageReference], str], reference: ImageReference
+) -> Callable[[], str | ResolveError]:
+    def call() -> str | ResolveError:
+        try:
+            return function(reference)
+        except ResolveError as error:
+            return error
+
+    return call
+
+
+def _write(files: list[FileResult], problems: list[FileError]) -> None:
+    for file in files:
+        if not file.changed:
+            continue
+        try:
+            write_atomically(file.candidate.path, file.new_text.encode("utf-8"))
+        except OSError as error:
+            problems.append(FileError(file.path, f"cannot write: {error.strerror or error}"))
+            file.new_text = file.text

@@ -1,48 +1,88 @@
-"""Sites and resolutions -> edits (pure)."""
+"""Sites and what the registry said -> site results with their edits (pure)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-
 from pinner.edit import Edit
-from pinner.resolve.batch import Resolution
+from pinner.outcome import SiteResult, Status
 from pinner.resolve.errors import ResolveError
+from pinner.resolve.freshness import Freshness, Refresh
 from pinner.site import Site, Verdict
 
 
-@dataclass(frozen=True)
-class PlannedPin:
-    site: Site
-    digest: str
-    edit: Edit
-    added_latest: bool  # the reference had no tag; ":latest" is written with the digest
+def left_alone(site: Site) -> SiteResult:
+    """The result for a site that is never looked up."""
+    if site.verdict is Verdict.INVALID:
+        return SiteResult(site, Status.ERROR, message=site.reason)
+    return SiteResult(site, Status.SKIPPED, old_digest=_digest(site), message=site.reason)
 
 
-@dataclass(frozen=True)
-class FailedLookup:
-    site: Site
-    error: ResolveError
+def offline(site: Site) -> SiteResult:
+    """What ``pinner check`` says without asking any registry."""
+    if site.verdict is Verdict.PIN:
+        return SiteResult(site, Status.UNPINNED, message="no digest")
+    if site.verdict is Verdict.PINNED:
+        return SiteResult(site, Status.PINNED, old_digest=_digest(site))
+    return left_alone(site)
 
 
-def plan_pins(
-    sites: Iterable[Site], resolutions: Mapping[str, Resolution]
-) -> tuple[list[PlannedPin], list[FailedLookup]]:
-    """One insertion of ``@sha256:...`` right after each reference that needs a pin."""
-    pins: list[PlannedPin] = []
-    failures: list[FailedLookup] = []
-    for site in sites:
-        if site.verdict is not Verdict.PIN or site.reference is None:
-            continue
-        resolution = resolutions[site.reference.lookup_key]
-        if isinstance(resolution, ResolveError):
-            failures.append(FailedLookup(site, resolution))
-            continue
-        untagged = site.reference.tag is None
-        suffix = (":latest" if untagged else "") + "@" + resolution
-        pins.append(
-            PlannedPin(
-                site, resolution, Edit(site.digest_offset, site.digest_offset, suffix), untagged
-            )
-        )
-    return pins, failures
+def pin(site: Site, resolution: str | ResolveError) -> SiteResult:
+    """Insert ``@sha256:...`` (after ``:latest`` for an untagged reference)."""
+    assert site.reference is not None
+    if isinstance(resolution, ResolveError):
+        return SiteResult(site, Status.ERROR, message=resolution.message)
+    untagged = site.reference.tag is None
+    suffix = (":latest" if untagged else "") + "@" + resolution
+    offset = site.digest_offset
+    return SiteResult(
+        site,
+        Status.ADDED,
+        new_digest=resolution,
+        edit=Edit(offset, offset, suffix),
+        added_latest=untagged,
+    )
+
+
+def update(site: Site, refreshed: Refresh | ResolveError) -> SiteResult:
+    """Replace a digest whose tag has moved."""
+    old = _digest(site)
+    if isinstance(refreshed, ResolveError):
+        return SiteResult(site, Status.ERROR, old_digest=old, message=refreshed.message)
+    if refreshed.freshness is Freshness.CURRENT or refreshed.digest == old:
+        return _current(site, refreshed)
+    assert old is not None
+    offset = site.digest_offset
+    edit = Edit(offset - len(old), offset, refreshed.digest)
+    return SiteResult(
+        site, Status.UPDATED, old, refreshed.digest, edit, refreshed.note or _moved(site)
+    )
+
+
+def stale_check(site: Site, refreshed: Refresh | ResolveError) -> SiteResult:
+    """What ``pinner check --stale`` says of a pinned reference."""
+    old = _digest(site)
+    if isinstance(refreshed, ResolveError):
+        return SiteResult(site, Status.ERROR, old_digest=old, message=refreshed.message)
+    if refreshed.freshness is Freshness.CURRENT:
+        return _current(site, refreshed)
+    status = Status.MISSING if refreshed.freshness is Freshness.MISSING else Status.STALE
+    return SiteResult(site, status, old, refreshed.digest, message=refreshed.note or _moved(site))
+
+
+def _current(site: Site, refreshed: Refresh) -> SiteResult:
+    return SiteResult(
+        site,
+        Status.CURRENT,
+        _digest(site),
+        refreshed.digest,
+        message=refreshed.note,
+        problem=refreshed.platform_missing,
+    )
+
+
+def _moved(site: Site) -> str:
+    assert site.reference is not None
+    return f"tag {site.reference.tracked_tag} moved"
+
+
+def _digest(site: Site) -> str | None:
+    return site.reference.digest if site.reference is not None else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 
 from pinner.reference import ImageReference, InvalidReferenceError, parse_reference
@@ -14,6 +15,9 @@ class SiteKind(str, enum.Enum):
     MOUNT_FROM = "mount-from"
     ARG_DEFAULT = "arg-default"
     COMPOSE_IMAGE = "compose-image"
+
+
+IGNORE_COMMENT = re.compile(r"#\s*pinner:\s*ignore\b")
 
 
 class Verdict(str, enum.Enum):
@@ -47,6 +51,7 @@ class Site:
     reference: ImageReference | None = None
     reason: str = ""
     insert_at: int | None = None  # where the digest goes, when not right after the text
+    platform: str = ""  # the literal --platform of the FROM, if any
 
     @property
     def digest_offset(self) -> int:

@@ -2,9 +2,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pinner.pipeline import Mode, pin
-from pinner.report import text_report
+from pinner.config import Config
+from pinner.outcome import Command, Mode, Outcome
+from pinner.pipeline import run
+from pinner.report.text import text_report
 from tests.support.fake import FakeResolver, fake_digest
+
+
+def pin(paths: list[str], resolver: FakeResolver, mode: Mode, jobs: int) -> Outcome:
+    return run(Command.PIN, paths, Config(jobs=jobs), mode, lambda: resolver)
 
 
 def test_each_normalised_reference_is_looked_up_once(tmp_path: Path) -> None:
@@ -70,7 +76,5 @@ def test_discovery_skips_vendored_and_virtualenv_folders(tmp_path: Path) -> None
     (tmp_path / "svc" / "api.Dockerfile").write_text("FROM python:3.12\n")
     (tmp_path / "svc" / "notes.txt").write_text("FROM python:3.12\n")
     outcome = pin([str(tmp_path)], FakeResolver(), Mode.DRY_RUN, jobs=1)
-    names = sorted(
-        Path(r.candidate.shown_as).relative_to(tmp_path).as_posix() for r in outcome.files
-    )
+    names = sorted(Path(r.path).relative_to(tmp_path).as_posix() for r in outcome.files)
     assert names == ["svc/Dockerfile", "svc/api.Dockerfile"]

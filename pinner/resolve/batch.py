@@ -1,33 +1,19 @@
-"""Resolve each unique reference once, concurrently under a bound."""
+"""Run each unique lookup once, concurrently under a bound."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
-from pinner.reference import ImageReference
-from pinner.resolve.errors import ResolveError
-from pinner.resolve.protocol import Resolver
-
-Resolution = str | ResolveError
+Key = TypeVar("Key", bound=Hashable)
+Value = TypeVar("Value")
 
 
-def resolve_all(
-    resolver: Resolver, references: Iterable[ImageReference], jobs: int
-) -> dict[str, Resolution]:
-    """Map each reference's ``lookup_key`` to its digest or the error it met."""
-    unique: dict[str, ImageReference] = {}
-    for reference in references:
-        unique.setdefault(reference.lookup_key, reference)
-    if not unique:
+def in_parallel(work: Mapping[Key, Callable[[], Value]], jobs: int) -> dict[Key, Value]:
+    """Call every function, at most ``jobs`` at once; map each key to its answer."""
+    if not work:
         return {}
-
-    def one(reference: ImageReference) -> Resolution:
-        try:
-            return resolver.resolve(reference)
-        except ResolveError as error:
-            return error
-
-    with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(unique)))) as pool:
-        results = pool.map(one, unique.values())
-        return dict(zip(unique, results, strict=True))
+    with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(work)))) as pool:
+        futures = {key: pool.submit(function) for key, function in work.items()}
+        return {key: future.result() for key, future in futures.items()}

@@ -5,15 +5,28 @@ from __future__ import annotations
 from typing import Protocol
 
 from pinner.reference import ImageReference
+from pinner.resolve.manifest import Manifest, Platform
 
 
 class Resolver(Protocol):
-    def resolve(self, reference: ImageReference) -> str:
-        """Return the ``sha256:`` digest the reference's tag points to.
+    """Looks images up. Every method may raise
+    :class:`pinner.resolve.errors.ResolveError` and must be safe to call from
+    several threads at once."""
 
-        Raise :class:`pinner.resolve.errors.ResolveError` when that cannot be
-        known. Must be safe to call from several threads at once.
-        """
+    def resolve(self, reference: ImageReference) -> str:
+        """The ``sha256:`` digest the reference's tag (or ``latest``) points to."""
+        ...
+
+    def manifest(self, reference: ImageReference, target: str) -> Manifest:
+        """The manifest that a tag or digest of the reference's repository names."""
+        ...
+
+    def exists(self, reference: ImageReference, digest: str) -> bool:
+        """Whether the repository still has the manifest ``digest``."""
+        ...
+
+    def platform(self, reference: ImageReference, digest: str) -> Platform | None:
+        """The platform of an image manifest, from its config; None if unknown."""
         ...
 
     def close(self) -> None: ...

@@ -31,6 +31,13 @@ from pinner.resolve.errors import (
     ResolveError,
     UnreachableError,
 )
+from pinner.resolve.manifest import (
+    Manifest,
+    ManifestError,
+    Platform,
+    parse_manifest,
+    platform_from_config,
+)
 
 MANIFEST_MEDIA_TYPES = (
     "application/vnd.oci.image.index.v1+json",
@@ -64,10 +71,18 @@ def is_loopback_host(host: str) -> bool:
 
 
 class RegistryResolver:
-    """Looks tags up over HTTPS (plain HTTP only for loopback registries)."""
+    """Looks tags up over HTTPS; plain HTTP only for loopback registries and the
+    ``insecure`` hosts the configuration names, and only if they do not speak TLS."""
 
-    def __init__(self, *, jobs: int = 16, timeout: tuple[float, float] = (5.0, 30.0)) -> None:
+    def __init__(
+        self,
+        *,
+        jobs: int = 16,
+        timeout: tuple[float, float] = (5.0, 30.0),
+        insecure: tuple[str, ...] = (),
+    ) -> None:
         self._timeout = timeout
+        self._insecure = frozenset(insecure)
         self._session = requests.Session()
         self._session.headers["User-Agent"] = f"pinner/{__version__}"
         adapter = HTTPAdapter(pool_connections=16, pool_maxsize=max(jobs, 1))
@@ -82,22 +97,65 @@ class RegistryResolver:
         self._session.close()
 
     def resolve(self, reference: ImageReference) -> str:
-        base = self._base_url(reference.api_host)
-        url = f"{base}/v2/{reference.path}/manifests/{reference.tracked_tag}"
+        url = self._manifest_url(reference, reference.tracked_tag)
         head = self._send("HEAD", reference, url)
         if head.status_code == 200:
             digest = head.headers.get("Docker-Content-Digest", "")
             if is_sha256_digest(digest) and _media_type(head) in MANIFEST_MEDIA_TYPES:
                 return digest
         elif head.status_code in (401, 403, 404):
-            raise _status_error(reference, head)
-        return self._digest_from_body(reference, url)
+            raise _status_error(reference, head, f"tag {reference.tracked_tag}")
+        return self._fetch(reference, reference.tracked_tag)[0]
 
-    def _digest_from_body(self, reference: ImageReference, url: str) -> str:
+    def manifest(self, reference: ImageReference, target: str) -> Manifest:
+        digest, media_type, body = self._fetch(reference, target)
+        try:
+            return parse_manifest(digest, media_type, body)
+        except ManifestError as error:
+            raise BadResponseError(f"bad response: {reference.api_host} sent {error}") from None
+
+    def exists(self, reference: ImageReference, digest: str) -> bool:
+        """Whether the repository still has the manifest ``digest``."""
+        head = self._send("HEAD", reference, self._manifest_url(reference, digest))
+        head.close()
+        if head.status_code in (200, 404):
+            return head.status_code == 200
+        if head.status_code in (401, 403):
+            raise _status_error(reference, head, f"manifest {digest}")
+        try:  # a registry that does not answer HEAD well: ask with GET
+            self._fetch(reference, digest)
+        except NotFoundError:
+            return False
+        return True
+
+    def platform(self, reference: ImageReference, digest: str) -> Platform | None:
+        manifest = self.manifest(reference, digest)
+        if manifest.config_digest is None or not is_sha256_digest(manifest.config_digest):
+            return None
+        base = self._base_url(reference.api_host)
+        url = f"{base}/v2/{reference.path}/blobs/{manifest.config_digest}"
+        # A blob may redirect to storage elsewhere; requests drops the
+        # Authorization header when the host changes.
         response = self._send("GET", reference, url, stream=True)
         with response:
             if response.status_code != 200:
-                raise _status_error(reference, response)
+                return None
+            body = response.raw.read(_MAX_MANIFEST_BYTES + 1, decode_content=True)
+        if "sha256:" + hashlib.sha256(body).hexdigest() != manifest.config_digest:
+            return None
+        return platform_from_config(body)
+
+    def _manifest_url(self, reference: ImageReference, target: str) -> str:
+        return f"{self._base_url(reference.api_host)}/v2/{reference.path}/manifests/{target}"
+
+    def _fetch(self, reference: ImageReference, target: str) -> tuple[str, str, bytes]:
+        """GET a manifest by tag or digest; return its digest (the hash of its bytes),
+        media type and bytes."""
+        what = f"manifest {target}" if target.startswith("sha256:") else f"tag {target}"
+        response = self._send("GET", reference, self._manifest_url(reference, target), stream=True)
+        with response:
+            if response.status_code != 200:
+                raise _status_error(reference, response, what)
             media_type = _media_type(response)
             if media_type not in MANIFEST_MEDIA_TYPES:
                 raise BadResponseError(
@@ -122,7 +180,12 @@ class RegistryResolver:
                 f"bad response: {reference.api_host} claims digest {claimed[:80]!r} for a"
                 f" manifest whose bytes hash to {digest}"
             )
-        return digest
+        if target.startswith("sha256:") and digest != target:
+            raise BadResponseError(
+                f"bad response: {reference.api_host} sent a manifest whose bytes hash to"
+                f" {digest} when asked for {target}"
+            )
+        return digest, media_type, body
 
     def _send(
         self, method: str, reference: ImageReference, url: str, *, stream: bool = False
@@ -209,7 +272,8 @@ class RegistryResolver:
             if known is not None:
                 return known
             base = f"https://{host}"
-            if is_loopback_host(host) and not self._speaks_tls(host):
+            plain_allowed = is_loopback_host(host) or host in self._insecure
+            if plain_allowed and not self._speaks_tls(host):
                 base = f"http://{host}"
             with self._lock:
                 self._base_urls[host] = base
@@ -242,9 +306,11 @@ def _media_type(response: requests.Response) -> str:
     return response.headers.get("Content-Type", "").split(";")[0].strip()
 
 
-def _status_error(reference: ImageReference, response: requests.Response) -> ResolveError:
+def _status_error(
+    reference: ImageReference, response: requests.Response, target: str
+) -> ResolveError:
     status = response.status_code
-    what = f"tag {reference.tracked_tag} of {reference.repository}"
+    what = f"{target} of {reference.repository}"
     if status == 404:
         return NotFoundError(f"not found: {what}")
     if status in (401, 403):

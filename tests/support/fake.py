@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from pinner.reference import ImageReference, parse_reference
 from pinner.resolve.errors import NotFoundError
+from pinner.resolve.manifest import Manifest, Platform
 
 
 def fake_digest(reference_text: str) -> str:
@@ -28,6 +29,16 @@ class FakeResolver:
         if reference.lookup_key in self.missing:
             raise NotFoundError(f"not found: tag {reference.tracked_tag} of {reference.repository}")
         return fake_digest(reference.lookup_key)
+
+    def manifest(self, reference: ImageReference, target: str) -> Manifest:
+        digest = target if target.startswith("sha256:") else self.resolve(reference)
+        return Manifest(digest, is_index=False)
+
+    def exists(self, reference: ImageReference, digest: str) -> bool:
+        return True
+
+    def platform(self, reference: ImageReference, digest: str) -> Platform | None:
+        return None
 
     def close(self) -> None:
         pass

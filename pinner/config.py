@@ -1,0 +1,118 @@
+"""``.pinner.yaml`` at the repository root: what to leave alone, and how to look up.
+
+    exclude: [legacy/**, "*.generated.Dockerfile"]   # path globs, from the root
+    ignore: [internal.example.com/*]                  # image globs
+    insecure-registries: [registry.lan:5000]          # plain HTTP allowed
+    resolver: registry                                # or docker
+    jobs: 16
+
+Unknown keys and wrong types are errors that name the key and the line.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pinner.files import FileError, read_text
+from pinner.reference import ImageReference
+
+CONFIG_NAME = ".pinner.yaml"
+RESOLVERS = ("registry", "docker")
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path = field(default_factory=Path.cwd)
+    exclude: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    insecure_registries: tuple[str, ...] = ()
+    resolver: str = "registry"
+    jobs: int = 16
+    path: Path | None = None
+
+    def excludes(self, path: Path) -> bool:
+        try:
+            relative = path.absolute().relative_to(self.root.absolute()).as_posix()
+        except ValueError:
+            return False
+        for pattern in self.exclude:
+            folder = pattern.rstrip("/")
+            if fnmatch.fnmatchcase(relative, pattern) or relative.startswith(folder + "/"):
+                return True
+        return False
+
+    def ignored_by(self, reference: ImageReference) -> str | None:
+        """The ``ignore`` pattern that matches the image, if any."""
+        names = {reference.repository, reference.original.split("@")[0]}
+        if reference.tag is not None:
+            names |= {f"{reference.repository}:{reference.tag}"}
+        for pattern in self.ignore:
+            if any(fnmatch.fnmatchcase(name, pattern) for name in names):
+                return pattern
+        return None
+
+
+def find_config(start: Path) -> Path | None:
+    """``.pinner.yaml`` in ``start`` or a folder above it, up to the repository root."""
+    folder = start.absolute()
+    while True:
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+        if (folder / ".git").exists() or folder.parent == folder:
+            return None
+        folder = folder.parent
+
+
+def load_config(path: Path | None) -> Config:
+    if path is None:
+        return Config()
+    shown = str(path)
+    text = read_text(path, shown)
+    return parse_config(text, shown, path.parent)
+
+
+def parse_config(text: str, shown: str, root: Path) -> Config:
+    # Imported here: the offline check must stay quick when there is no config.
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    try:
+        data = YAML(typ="rt").load(text)
+    except MarkedYAMLError as error:
+        mark = error.problem_mark
+        line = mark.line + 1 if mark is not None else None
+        raise FileError(shown, f"invalid YAML: {error.problem}", line) from None
+    except YAMLError as error:
+        raise FileError(shown, f"invalid YAML: {type(error).__name__}") from None
+    if data is None:
+        return Config(root=root, path=Path(shown))
+    if not isinstance(data, CommentedMap):
+        raise FileError(shown, "the configuration must be a mapping of keys to values", 1)
+
+    def line_of(key: str) -> int:
+        return int(data.lc.key(key)[0]) + 1
+
+    values: dict[str, object] = {}
+    for key, value in data.items():
+        if key in ("exclude", "ignore", "insecure-registries"):
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise FileError(shown, f"'{key}' must be a list of strings", line_of(key))
+            values[key.replace("-", "_")] = tuple(value)
+        elif key == "resolver":
+            if value not in RESOLVERS:
+                raise FileError(
+                    shown, f"'resolver' must be one of {', '.join(RESOLVERS)}", line_of(key)
+                )
+            values["resolver"] = value
+        elif key == "jobs":
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 256:
+                raise FileError(shown, "'jobs' must be a whole number from 1 to 256", line_of(key))
+            values["jobs"] = value
+        else:
+            known = "exclude, ignore, insecure-registries, resolver, jobs"
+            raise FileError(shown, f"unknown key '{key}' (known: {known})", line_of(str(key)))
+    return Config(root=root, path=Path(shown), **values)  # type: ignore[arg-type]

@@ -1,0 +1,97 @@
+"""What a run found and did, site by site: the one record every report reads."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from pinner.discover import Candidate
+from pinner.edit import Edit, unified_diff
+from pinner.files import FileError
+from pinner.site import Site
+
+
+class Command(enum.Enum):
+    PIN = "pin"
+    UPDATE = "update"
+    CHECK = "check"
+
+
+class Mode(enum.Enum):
+    WRITE = "write"
+    DRY_RUN = "dry-run"
+    CHECK = "check"  # a dry run that exits 1 when anything would change
+
+
+class Status(str, enum.Enum):
+    ADDED = "added"  # a digest was (or, without writing, would be) added
+    UPDATED = "updated"  # the digest was (or would be) replaced: the tag moved
+    CURRENT = "current"  # pinned, and the tag still points there
+    PINNED = "pinned"  # has a digest; not looked up (offline check)
+    UNPINNED = "unpinned"  # has no digest (offline check)
+    STALE = "stale"  # the tag moved (check --stale)
+    MISSING = "missing"  # the pinned digest is gone from the repository
+    SKIPPED = "skipped"  # left alone; the reason says why
+    ERROR = "error"  # could not be looked up, or is not a valid reference
+
+
+FINDINGS = frozenset({Status.UNPINNED, Status.STALE, Status.MISSING})
+
+
+@dataclass(frozen=True)
+class SiteResult:
+    site: Site
+    status: Status
+    old_digest: str | None = None
+    new_digest: str | None = None
+    edit: Edit | None = None
+    message: str = ""  # the reason, the registry's answer, or a note
+    added_latest: bool = False  # an untagged reference was written name:latest@...
+    problem: bool = False  # a finding beyond the status (a platform missing from an index)
+
+
+@dataclass
+class FileResult:
+    candidate: Candidate
+    text: str
+    sites: list[Site]
+    results: list[SiteResult] = field(default_factory=list)
+    new_text: str = ""
+
+    @property
+    def path(self) -> str:
+        return self.candidate.shown_as
+
+    @property
+    def changed(self) -> bool:
+        return self.new_text != self.text
+
+    def diff(self) -> str:
+        return unified_diff(self.path, self.text, self.new_text)
+
+
+@dataclass
+class Outcome:
+    command: Command
+    mode: Mode
+    files: list[FileResult]
+    problems: list[FileError]
+
+    @property
+    def results(self) -> list[SiteResult]:
+        return [result for file in self.files for result in file.results]
+
+    @property
+    def changed_files(self) -> list[FileResult]:
+        return [file for file in self.files if file.changed]
+
+    def count(self, status: Status) -> int:
+        return sum(result.status is status for result in self.results)
+
+    def exit_code(self) -> int:
+        if self.problems or self.count(Status.ERROR):
+            return 2
+        if self.mode is Mode.CHECK and self.changed_files:
+            return 1
+        findings = any(r.status in FINDINGS or r.problem for r in self.results)
+        return 1 if self.command is Command.CHECK and findings else 0

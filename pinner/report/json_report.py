@@ -1,0 +1,50 @@
+"""The JSON report: a stable schema, documented in docs/json-report.md."""
+
+from __future__ import annotations
+
+import json
+
+from pinner.outcome import Outcome, SiteResult, Status
+
+SCHEMA_VERSION = 1
+
+
+def json_report(outcome: Outcome) -> str:
+    document = {
+        "version": SCHEMA_VERSION,
+        "command": outcome.command.value,
+        "mode": outcome.mode.value,
+        "sites": [_site(result) for result in outcome.results],
+        "file_errors": [
+            {"file": problem.path, "line": problem.line, "message": problem.message}
+            for problem in outcome.problems
+        ],
+        "summary": {
+            "files": len(outcome.files) + len(outcome.problems),
+            "changed_files": sorted(file.path for file in outcome.changed_files),
+            **{status.value: outcome.count(status) for status in Status},
+            "exit_code": outcome.exit_code(),
+        },
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _site(result: SiteResult) -> dict[str, object]:
+    site = result.site
+    reference = site.reference
+    return {
+        "file": site.path,
+        "line": site.line,
+        "column": site.column,
+        "kind": site.kind.value,
+        "text": site.text,
+        "reference": reference.original if reference is not None else None,
+        "image": reference.repository if reference is not None else None,
+        "tag": reference.tracked_tag if reference is not None else None,
+        "old_digest": result.old_digest,
+        "new_digest": result.new_digest,
+        "status": result.status.value,
+        "verdict": site.verdict.value,
+        "reason": result.message,
+        "platform": site.platform or None,
+    }

@@ -1,0 +1,57 @@
+"""The Markdown report: a table that reads well as a pull-request body."""
+
+from __future__ import annotations
+
+from pinner.outcome import Mode, Outcome, SiteResult, Status
+from pinner.report import short, shown
+
+_CHANGES = (Status.ADDED, Status.UPDATED, Status.STALE, Status.MISSING, Status.UNPINNED)
+
+
+def markdown_report(outcome: Outcome) -> str:
+    groups: dict[tuple[str, str, str, str], list[SiteResult]] = {}
+    for result in outcome.results:
+        if result.status in _CHANGES:
+            key = (
+                _image(result),
+                result.old_digest or "",
+                result.new_digest or "",
+                result.status.value,
+            )
+            groups.setdefault(key, []).append(result)
+    lines = [f"### pinner {outcome.command.value}: image digests", ""]
+    if groups:
+        lines += ["| Image | Old | New | Status | Files |", "| --- | --- | --- | --- | --- |"]
+        for (image, old, new, status), results in groups.items():
+            files = ", ".join(f"`{r.site.location}`" for r in results)
+            old_cell = f"`{short(old)}`" if old else "—"
+            new_cell = f"`{short(new)}`" if new else "—"
+            lines.append(f"| `{image}` | {old_cell} | → {new_cell} | {status} | {files} |")
+    else:
+        lines.append("Every image reference is pinned and current.")
+    errors = [r for r in outcome.results if r.status is Status.ERROR]
+    if errors or outcome.problems:
+        lines += ["", "#### Could not be checked", ""]
+        lines += [f"- `{r.site.location}` `{shown(r)}`: {_cell(r.message)}" for r in errors]
+        lines += [f"- `{_cell(str(problem))}`" for problem in outcome.problems]
+    skipped = outcome.count(Status.SKIPPED)
+    if skipped:
+        lines += [
+            "",
+            f"{skipped} reference{'s' if skipped != 1 else ''} left alone"
+            " (stages, scratch, variables; see the text report for reasons).",
+        ]
+    if outcome.mode is not Mode.WRITE and outcome.changed_files:
+        lines += ["", "_Dry run: no file was written._"]
+    return "\n".join(lines) + "\n"
+
+
+def _image(result: SiteResult) -> str:
+    reference = result.site.reference
+    if reference is None:
+        return result.site.text
+    return reference.original.split("@")[0]
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")

@@ -1,0 +1,126 @@
+"""The human-readable report: one line per thing worth saying, and a summary."""
+
+from __future__ import annotations
+
+from pinner.outcome import Command, Mode, Outcome, SiteResult, Status
+from pinner.report import shown
+from pinner.site import Verdict
+
+_COLOURS = {"red": "31", "green": "32", "yellow": "33", "cyan": "36", "bold": "1"}
+
+
+def paint(text: str, colour: str, enabled: bool) -> str:
+    return f"\033[{_COLOURS[colour]}m{text}\033[0m" if enabled else text
+
+
+def coloured_diff(diff: str, enabled: bool) -> str:
+    if not enabled:
+        return diff
+    lines = []
+    for line in diff.splitlines(keepends=True):
+        if line.startswith(("+++", "---")):
+            lines.append(paint(line.rstrip("\n"), "bold", True) + "\n")
+        elif line.startswith("+"):
+            lines.append(paint(line.rstrip("\n"), "green", True) + "\n")
+        elif line.startswith("-"):
+            lines.append(paint(line.rstrip("\n"), "red", True) + "\n")
+        elif line.startswith("@@"):
+            lines.append(paint(line.rstrip("\n"), "cyan", True) + "\n")
+        else:
+            lines.append(line)
+    return "".join(lines)
+
+
+def text_report(outcome: Outcome, *, quiet: bool = False, colour: bool = False) -> list[str]:
+    """Lines for stderr: errors always; the rest unless quiet."""
+    lines = [paint(str(problem), "red", colour) for problem in outcome.problems]
+    for result in outcome.results:
+        line = _line(result, outcome, quiet, colour)
+        if line is not None:
+            lines.append(line)
+    if not quiet:
+        lines.append(_summary(outcome))
+    return lines
+
+
+def _line(result: SiteResult, outcome: Outcome, quiet: bool, colour: bool) -> str | None:
+    where = result.site.location
+    name = shown(result)
+    writes = outcome.mode is Mode.WRITE
+    status = result.status
+    if status is Status.ERROR:
+        if result.site.verdict is Verdict.INVALID:  # the message quotes the reference
+            return paint(f"{where}: {result.message}", "red", colour)
+        return paint(f"{where}: {name}: {result.message}", "red", colour)
+    if quiet:
+        return None
+    note = f" ({result.message})" if result.message else ""
+    if status is Status.ADDED:
+        verb = "pinned" if writes else "would pin"
+        if result.added_latest:
+            return (
+                f"{where}: {name} has no tag, so it follows 'latest': {verb}"
+                f" {result.site.text}:latest@{result.new_digest}"
+            )
+        return f"{where}: {verb} {name} to {result.new_digest}"
+    if status is Status.UPDATED:
+        verb = "updated" if writes else "would update"
+        return f"{where}: {verb} {name}: {result.old_digest} -> {result.new_digest}{note}"
+    if status is Status.UNPINNED:
+        return paint(f"{where}: {name} has no digest", "yellow", colour)
+    if status is Status.STALE:
+        return paint(
+            f"{where}: stale {name}: tag moved from {result.old_digest} to {result.new_digest}",
+            "yellow",
+            colour,
+        )
+    if status is Status.MISSING:
+        return paint(
+            f"{where}: missing {name}: the pinned manifest is gone from the repository"
+            f" (the tag now points to {result.new_digest})",
+            "yellow",
+            colour,
+        )
+    if status is Status.CURRENT and (outcome.command is Command.CHECK or result.problem):
+        text = f"{where}: current {name}{note}"
+        return paint(text, "yellow", colour) if result.problem else text
+    if status is Status.SKIPPED:
+        return f"{where}: skipped {name}: {result.message}"
+    return None
+
+
+def _summary(outcome: Outcome) -> str:
+    writes = outcome.mode is Mode.WRITE
+    files = len(outcome.changed_files)
+    counts = {status: outcome.count(status) for status in Status}
+    parts = []
+    if counts[Status.ADDED]:
+        verb = "pinned" if writes else "would pin"
+        parts.append(f"{verb} {_n(counts[Status.ADDED], 'reference')}")
+    if counts[Status.UPDATED]:
+        verb = "updated" if writes else "would update"
+        parts.append(f"{verb} {_n(counts[Status.UPDATED], 'digest')}")
+    if parts:
+        parts[-1] += f" in {_n(files, 'file')}"
+    for status, label in (
+        (Status.UNPINNED, "unpinned"),
+        (Status.STALE, "stale"),
+        (Status.MISSING, "missing"),
+        (Status.CURRENT, "current"),
+    ):
+        if counts[status] and (status is not Status.CURRENT or outcome.command is Command.CHECK):
+            parts.append(f"{counts[status]} {label}")
+    if not parts:
+        parts.append("nothing to do" if outcome.command is not Command.PIN else "nothing to pin")
+    invalid = sum(r.site.verdict is Verdict.INVALID for r in outcome.results)
+    if invalid:
+        parts.append(f"{_n(invalid, 'invalid reference')}")
+    if counts[Status.ERROR] - invalid:
+        parts.append(f"{_n(counts[Status.ERROR] - invalid, 'reference')} could not be looked up")
+    if outcome.problems:
+        parts.append(f"{_n(len(outcome.problems), 'file')} could not be read")
+    return "; ".join(parts)
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
