@@ -172,7 +172,8 @@ def check(
     unless --stale: no network, for the pre-commit hook."""
     from pinner.outcome import Command
 
-    _run(Command.CHECK, paths, False, False, output, jobs, quiet, resolver, config, stale)
+    # A check writes nothing; its exit code says whether it found work.
+    _run(Command.CHECK, paths, False, True, output, jobs, quiet, resolver, config, stale)
 
 
 def _run(

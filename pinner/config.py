@@ -45,9 +45,10 @@ class Config:
 
     def ignored_by(self, reference: ImageReference) -> str | None:
         """The ``ignore`` pattern that matches the image, if any."""
-        names = {reference.repository, reference.original.split("@")[0]}
+        written = reference.original.split("@")[0]
+        names = {reference.repository, written}
         if reference.tag is not None:
-            names |= {f"{reference.repository}:{reference.tag}"}
+            names |= {f"{reference.repository}:{reference.tag}", written[: -len(reference.tag) - 1]}
         for pattern in self.ignore:
             if any(fnmatch.fnmatchcase(name, pattern) for name in names):
                 return pattern
