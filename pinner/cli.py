@@ -86,7 +86,9 @@ Jobs = Annotated[
     int | None,
     typer.Option("--jobs", "-j", min=1, max=256, help="Lookups at once [default: 16]."),
 ]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")]
+Quiet = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Print only errors and what a check found.")
+]
 ResolverOption = Annotated[
     ResolverName | None,
     typer.Option(

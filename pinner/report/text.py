@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pinner.outcome import Command, Mode, Outcome, SiteResult, Status
+from pinner.outcome import FINDINGS, Command, Mode, Outcome, SiteResult, Status
 from pinner.report import shown
 from pinner.site import Verdict
 
@@ -32,7 +32,7 @@ def coloured_diff(diff: str, enabled: bool) -> str:
 
 
 def text_report(outcome: Outcome, *, quiet: bool = False, colour: bool = False) -> list[str]:
-    """Lines for stderr: errors always; the rest unless quiet."""
+    """Lines for stderr: errors and findings always; the rest unless quiet."""
     lines = [paint(str(problem), "red", colour) for problem in outcome.problems]
     for result in outcome.results:
         line = _line(result, outcome, quiet, colour)
@@ -52,7 +52,8 @@ def _line(result: SiteResult, outcome: Outcome, quiet: bool, colour: bool) -> st
         if result.site.verdict is Verdict.INVALID:  # the message quotes the reference
             return paint(f"{where}: {result.message}", "red", colour)
         return paint(f"{where}: {name}: {result.message}", "red", colour)
-    if quiet:
+    finding = status in FINDINGS or result.problem
+    if quiet and not finding:
         return None
     note = f" ({result.message})" if result.message else ""
     if status is Status.ADDED:
