@@ -89,6 +89,9 @@ Jobs = Annotated[
 Quiet = Annotated[
     bool, typer.Option("--quiet", "-q", help="Print only errors and what a check found.")
 ]
+Verbose = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Also list stage names and scratch, left alone.")
+]
 ResolverOption = Annotated[
     ResolverName | None,
     typer.Option(
@@ -117,6 +120,7 @@ def pin(
     output: FormatOption = Format.TEXT,
     jobs: Jobs = None,
     quiet: Quiet = False,
+    verbose: Verbose = False,
     resolver: ResolverOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -124,7 +128,7 @@ def pin(
     python:3.12@sha256:...; untagged images are written name:latest@sha256:...."""
     from pinner.outcome import Command
 
-    _run(Command.PIN, paths, dry_run, check, output, jobs, quiet, resolver, config)
+    _run(Command.PIN, paths, dry_run, check, output, jobs, (quiet, verbose), resolver, config)
 
 
 @app.command(
@@ -140,6 +144,7 @@ def update(
     output: FormatOption = Format.TEXT,
     jobs: Jobs = None,
     quiet: Quiet = False,
+    verbose: Verbose = False,
     resolver: ResolverOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -147,7 +152,7 @@ def update(
     has moved and pin the unpinned. A per-platform pin stays per-platform."""
     from pinner.outcome import Command
 
-    _run(Command.UPDATE, paths, dry_run, check, output, jobs, quiet, resolver, config)
+    _run(Command.UPDATE, paths, dry_run, check, output, jobs, (quiet, verbose), resolver, config)
 
 
 @app.command(
@@ -167,6 +172,7 @@ def check(
     output: FormatOption = Format.TEXT,
     jobs: Jobs = None,
     quiet: Quiet = False,
+    verbose: Verbose = False,
     resolver: ResolverOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -175,7 +181,7 @@ def check(
     from pinner.outcome import Command
 
     # A check writes nothing; its exit code says whether it found work.
-    _run(Command.CHECK, paths, False, True, output, jobs, quiet, resolver, config, stale)
+    _run(Command.CHECK, paths, False, True, output, jobs, (quiet, verbose), resolver, config, stale)
 
 
 def _run(
@@ -185,7 +191,7 @@ def _run(
     check: bool,
     output: Format,
     jobs: int | None,
-    quiet: bool,
+    verbosity: tuple[bool, bool],
     resolver: ResolverName | None,
     config_path: Path | None,
     stale: bool = False,
@@ -215,7 +221,7 @@ def _run(
     except ResolverUnavailableError as error:
         print(f"pinner: {error}", file=sys.stderr)
         raise typer.Exit(2) from None
-    _print(outcome, output, quiet)
+    _print(outcome, output, *verbosity)
     raise typer.Exit(outcome.exit_code())
 
 
@@ -242,7 +248,7 @@ def _resolver_factory(name: str, config: Config) -> Callable[[], Resolver]:
     return make
 
 
-def _print(outcome: Outcome, output: Format, quiet: bool) -> None:
+def _print(outcome: Outcome, output: Format, quiet: bool, verbose: bool) -> None:
     from pinner.outcome import Mode
     from pinner.report.text import coloured_diff, text_report
 
@@ -261,7 +267,7 @@ def _print(outcome: Outcome, output: Format, quiet: bool) -> None:
     sys.stdout.flush()
     # With a json or markdown report on stdout, stderr carries the errors only.
     brief = quiet or output is not Format.TEXT
-    for line in text_report(outcome, quiet=brief, colour=_colour(sys.stderr)):
+    for line in text_report(outcome, quiet=brief, verbose=verbose, colour=_colour(sys.stderr)):
         print(line, file=sys.stderr)
 
 

@@ -9,6 +9,7 @@ services that share it through aliases or merge keys share one edit.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -75,7 +76,15 @@ def scan_compose(path: str, text: str) -> list[Site]:
 
 
 def _compose(text: str) -> Iterator[Node]:
-    yield from YAML(typ="rt").compose_all(text)
+    yield from _yaml().compose_all(text)
+
+
+@functools.lru_cache(maxsize=1)
+def _yaml() -> YAML:
+    # Making a YAML object costs more than composing a small file; scanning is
+    # single-threaded, so one serves every file. The safe, pure-Python composer
+    # gives character-index marks and skips the round-trip comment handling.
+    return YAML(typ="safe", pure=True)
 
 
 def _services(root: Node | None) -> list[tuple[str, MappingNode]] | None:

@@ -33,6 +33,8 @@ class Config:
     path: Path | None = None
 
     def excludes(self, path: Path) -> bool:
+        if not self.exclude:
+            return False
         try:
             relative = path.absolute().relative_to(self.root.absolute()).as_posix()
         except ValueError:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import difflib
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +31,8 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
 
 def unified_diff(path: str, before: str, after: str) -> str:
     """A unified diff as ``git diff`` prints it: ``a/`` and ``b/`` before relative names."""
+    import difflib
+
     old, new = (path, path) if path.startswith("/") else (f"a/{path}", f"b/{path}")
     lines = difflib.unified_diff(_diff_lines(before), _diff_lines(after), old, new)
     return "".join(lines)
@@ -54,6 +54,8 @@ def write_atomically(path: Path, data: bytes) -> None:
     interrupted run leaves either the old file or the new one, never half.
     A symbolic link is followed: the file it points to is replaced.
     """
+    import tempfile
+
     target = path.resolve()
     mode = target.stat().st_mode & 0o7777
     descriptor, temporary = tempfile.mkstemp(

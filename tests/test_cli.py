@@ -29,7 +29,10 @@ def test_nothing_to_do_exits_zero(tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_text("FROM scratch\n")
     result = run_pinner("pin", cwd=tmp_path)
     assert result.returncode == 0
-    assert "skipped scratch" in result.stderr
+    assert "skipped scratch" not in result.stderr
+    verbose = run_pinner("pin", "--verbose", cwd=tmp_path)
+    assert verbose.returncode == 0
+    assert "Dockerfile:1: skipped scratch: scratch is the empty image" in verbose.stderr
 
 
 def test_invalid_reference_is_exit_two_with_file_and_line(tmp_path: Path) -> None:

@@ -31,10 +31,18 @@ def coloured_diff(diff: str, enabled: bool) -> str:
     return "".join(lines)
 
 
-def text_report(outcome: Outcome, *, quiet: bool = False, colour: bool = False) -> list[str]:
-    """Lines for stderr: errors and findings always; the rest unless quiet."""
+def text_report(
+    outcome: Outcome, *, quiet: bool = False, verbose: bool = False, colour: bool = False
+) -> list[str]:
+    """Lines for stderr: errors and findings always; the rest unless quiet.
+
+    Stage names and ``scratch``, which are never looked up and need nothing
+    from the user, are listed only when verbose.
+    """
     lines = [paint(str(problem), "red", colour) for problem in outcome.problems]
     for result in outcome.results:
+        if not verbose and result.site.verdict in (Verdict.STAGE, Verdict.SCRATCH):
+            continue
         line = _line(result, outcome, quiet, colour)
         if line is not None:
             lines.append(line)

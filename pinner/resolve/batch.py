@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 Key = TypeVar("Key", bound=Hashable)
@@ -14,6 +13,9 @@ def in_parallel(work: Mapping[Key, Callable[[], Value]], jobs: int) -> dict[Key,
     """Call every function, at most ``jobs`` at once; map each key to its answer."""
     if not work:
         return {}
+    # Imported here: the offline check never needs threads, and the import costs.
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(work)))) as pool:
         futures = {key: pool.submit(function) for key, function in work.items()}
         return {key: future.result() for key, future in futures.items()}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from pinner.reference import is_sha256_digest
@@ -60,6 +59,8 @@ class ManifestError(ValueError):
 
 
 def parse_manifest(digest: str, media_type: str, body: bytes) -> Manifest:
+    import json
+
     try:
         document = json.loads(body)
     except ValueError:
@@ -83,6 +84,8 @@ def parse_manifest(digest: str, media_type: str, body: bytes) -> Manifest:
 
 
 def platform_from_config(body: bytes) -> Platform | None:
+    import json
+
     try:
         document = json.loads(body)
     except ValueError:
