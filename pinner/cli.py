@@ -238,12 +238,24 @@ class ResolverUnavailableError(Exception):
 def _resolver_factory(name: str, config: Config) -> Callable[[], Resolver]:
     def make() -> Resolver:
         if name == "docker":
-            raise ResolverUnavailableError(
-                "the docker resolver is not available yet; use --resolver registry"
-            )
-        from pinner.resolve.registry import RegistryResolver
+            from pinner.resolve.docker_engine import DaemonUnavailableError, DockerResolver
 
-        return RegistryResolver(jobs=config.jobs, insecure=config.insecure_registries)
+            try:
+                return DockerResolver(timeout=config.read_timeout)
+            except DaemonUnavailableError as error:
+                raise ResolverUnavailableError(str(error)) from None
+        from pinner.resolve.registry import RegistryResolver
+        from pinner.resolve.transport import RetryPolicy
+
+        policy = RetryPolicy(
+            attempts=config.retries + 1,
+            total_seconds=config.retry_time,
+            connect_timeout=config.connect_timeout,
+            read_timeout=config.read_timeout,
+        )
+        return RegistryResolver(
+            jobs=config.jobs, policy=policy, insecure=config.insecure_registries
+        )
 
     return make
 

@@ -5,6 +5,10 @@
     insecure-registries: [registry.lan:5000]          # plain HTTP allowed
     resolver: registry                                # or docker
     jobs: 16
+    retries: 3             # after the first try, on 429, 502, 503, 504 and lost connections
+    retry-time: 60         # seconds within which retries may start
+    connect-timeout: 5     # seconds
+    read-timeout: 30       # seconds
 
 Unknown keys and wrong types are errors that name the key and the line.
 """
@@ -19,6 +23,14 @@ from pinner.files import FileError, read_text
 from pinner.reference import ImageReference
 
 CONFIG_NAME = ".pinner.yaml"
+# key: (lowest, highest, whole numbers only)
+_NUMBERS: dict[str, tuple[float, float, bool]] = {
+    "jobs": (1, 256, True),
+    "retries": (0, 10, True),
+    "retry-time": (0, 3600, False),
+    "connect-timeout": (0.1, 600, False),
+    "read-timeout": (0.1, 3600, False),
+}
 RESOLVERS = ("registry", "docker")
 
 
@@ -30,6 +42,10 @@ class Config:
     insecure_registries: tuple[str, ...] = ()
     resolver: str = "registry"
     jobs: int = 16
+    retries: int = 3  # retries after the first try
+    retry_time: float = 60.0  # seconds in which retries may start
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
     path: Path | None = None
 
     def excludes(self, path: Path) -> bool:
@@ -111,11 +127,16 @@ def parse_config(text: str, shown: str, root: Path) -> Config:
                     shown, f"'resolver' must be one of {', '.join(RESOLVERS)}", line_of(key)
                 )
             values["resolver"] = value
-        elif key == "jobs":
-            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 256:
-                raise FileError(shown, "'jobs' must be a whole number from 1 to 256", line_of(key))
-            values["jobs"] = value
+        elif key in _NUMBERS:
+            low, high, whole = _NUMBERS[key]
+            number_ok = isinstance(value, int | float) and not isinstance(value, bool)
+            if not number_ok or not low <= value <= high or (whole and not isinstance(value, int)):
+                kind = "a whole number" if whole else "a number"
+                raise FileError(
+                    shown, f"'{key}' must be {kind} from {low:g} to {high:g}", line_of(key)
+                )
+            values[key.replace("-", "_")] = value
         else:
-            known = "exclude, ignore, insecure-registries, resolver, jobs"
+            known = ", ".join(["exclude", "ignore", "insecure-registries", "resolver", *_NUMBERS])
             raise FileError(shown, f"unknown key '{key}' (known: {known})", line_of(str(key)))
     return Config(root=root, path=Path(shown), **values)  # type: ignore[arg-type]

@@ -33,6 +33,8 @@ def test_parse_a_full_configuration(tmp_path: Path) -> None:
         pytest.param("ignore: internal/*\n", "'ignore' must be a list of strings", 1, id="type"),
         pytest.param("\n\njobs: many\n", "'jobs' must be a whole number", 3, id="jobs"),
         pytest.param("jobs: 0\n", "'jobs' must be a whole number", 1, id="jobs-range"),
+        pytest.param("retries: 1.5\n", "'retries' must be a whole number", 1, id="retries"),
+        pytest.param("read-timeout: -1\n", "'read-timeout' must be a number", 1, id="timeout"),
         pytest.param("resolver: daemon\n", "'resolver' must be one of", 1, id="resolver"),
         pytest.param("- a\n", "must be a mapping", 1, id="not-mapping"),
         pytest.param("ignore: [a\n", "invalid YAML", 2, id="yaml"),

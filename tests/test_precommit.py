@@ -1,4 +1,10 @@
-"""The pre-commit hooks, run by the real pre-commit (``pre-commit try-repo``)."""
+"""The pre-commit hooks, run by the real pre-commit.
+
+The hook environment is installed once into a pre-commit home the tests keep
+(``pre-commit try-repo`` installs into a new temporary home on every call),
+then real commits run the hooks; the offline check runs in a network
+namespace with no network at all.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,6 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,20 +30,25 @@ GIT_IDENTITY = {
     "GIT_COMMITTER_NAME": "pinner tests",
     "GIT_COMMITTER_EMAIL": "tests@pinner.invalid",
 }
+PRE_COMMIT = [sys.executable, "-m", "pre_commit"]
 
 
-def _git(*args: str, cwd: Path) -> None:
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, env=_env())
-
-
-def _env(**extra: str) -> dict[str, str]:
-    return {**os.environ, **GIT_IDENTITY, **extra}
+def _run(
+    command: list[str], cwd: Path, home: Path | None = None, *, check: bool = False
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **GIT_IDENTITY}
+    if home is not None:
+        env["PRE_COMMIT_HOME"] = str(home)
+    # pre-commit's git hook finds pre-commit on PATH: put this interpreter's first.
+    env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
+    return subprocess.run(
+        command, cwd=cwd, capture_output=True, text=True, timeout=900, env=env, check=check
+    )
 
 
 @pytest.fixture(scope="module")
-def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The project as it is in the work tree, committed, so pre-commit installs the code
-    under test (try-repo would make a new copy, and a new environment, on every call)."""
+def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The project as it is in the work tree, committed: (path, commit)."""
     destination = tmp_path_factory.mktemp("hook-repo")
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
@@ -51,81 +61,87 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         if source.is_file():
             (destination / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, destination / name)
-    _git("init", "-q", cwd=destination)
-    _git("add", "-A", cwd=destination)
-    _git("commit", "-q", "-m", "pinner under test", cwd=destination)
-    return destination
+    _run(["git", "init", "-q"], destination, check=True)
+    _run(["git", "add", "-A"], destination, check=True)
+    _run(["git", "commit", "-q", "-m", "pinner under test"], destination, check=True)
+    commit = _run(["git", "rev-parse", "HEAD"], destination, check=True).stdout.strip()
+    return destination, commit
 
 
 @pytest.fixture(scope="module")
-def precommit_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    yield tmp_path_factory.mktemp("pre-commit-home")
+def precommit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("pre-commit-home")
 
 
-def _try_repo(
-    hook_repo: Path, home: Path, hook: str, work: Path, *, offline: bool = False
-) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), hook, "--all-files"]
-    if offline:
-        # A network namespace of its own: not even loopback is up.
-        command = ["unshare", "--net", *command]
-    return subprocess.run(
-        command,
-        cwd=work,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env=_env(PRE_COMMIT_HOME=str(home)),
+def _work_repo(path: Path, hook_repo: tuple[Path, str], hook: str) -> None:
+    repo, commit = hook_repo
+    _run(["git", "init", "-q"], path, check=True)
+    (path / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {repo}\n    rev: {commit}\n    hooks:\n      - id: {hook}\n"
     )
 
 
 def test_pin_bases_fails_the_first_commit_and_the_second_passes(
-    hook_repo: Path,
+    hook_repo: tuple[Path, str],
     precommit_home: Path,
     registry: RunningRegistry,
     pusher: Pusher,
     tmp_path: Path,
 ) -> None:
     digest, _ = pusher.image("hooks/app", "1")
-    _git("init", "-q", cwd=tmp_path)
+    _work_repo(tmp_path, hook_repo, "pin-bases")
+    _run([*PRE_COMMIT, "install"], tmp_path, precommit_home, check=True)
     dockerfile = tmp_path / "Dockerfile"
     dockerfile.write_text(f"FROM {registry.host}/hooks/app:1\n")
     (tmp_path / "README").write_text("FROM not/a-dockerfile:1\n")
-    _git("add", "-A", cwd=tmp_path)
+    _run(["git", "add", "-A"], tmp_path, check=True)
 
-    first = _try_repo(hook_repo, precommit_home, "pin-bases", tmp_path)
+    first = _run(["git", "commit", "-m", "add a Dockerfile"], tmp_path, precommit_home)
 
-    assert first.returncode == 1, first.stdout + first.stderr
-    assert "files were modified by this hook" in first.stdout
+    assert first.returncode != 0, first.stdout + first.stderr
+    assert "files were modified by this hook" in first.stdout + first.stderr
     assert dockerfile.read_text() == f"FROM {registry.host}/hooks/app:1@{digest}\n"
     assert (tmp_path / "README").read_text() == "FROM not/a-dockerfile:1\n"
+    log = _run(["git", "log", "--oneline"], tmp_path)
+    assert log.returncode != 0 or log.stdout == ""  # nothing was committed
 
-    _git("add", "-A", cwd=tmp_path)
-    second = _try_repo(hook_repo, precommit_home, "pin-bases", tmp_path)
+    _run(["git", "add", "-A"], tmp_path, check=True)
+    second = _run(["git", "commit", "-m", "add a Dockerfile"], tmp_path, precommit_home)
     assert second.returncode == 0, second.stdout + second.stderr
+    shown = _run(["git", "show", "HEAD:Dockerfile"], tmp_path, check=True)
+    assert shown.stdout == f"FROM {registry.host}/hooks/app:1@{digest}\n"
 
 
 def test_pin_bases_check_fails_on_an_unpinned_file_without_network(
-    hook_repo: Path, precommit_home: Path, tmp_path: Path
+    hook_repo: tuple[Path, str], precommit_home: Path, tmp_path: Path
 ) -> None:
-    # The hook environment is installed online first (pin-bases and
-    # pin-bases-check share it); then the check runs with no network at all.
-    _git("init", "-q", cwd=tmp_path)
+    _work_repo(tmp_path, hook_repo, "pin-bases-check")
     (tmp_path / "compose.yaml").write_text("services:\n  db:\n    image: postgres:16\n")
-    _git("add", "-A", cwd=tmp_path)
-    online = _try_repo(hook_repo, precommit_home, "pin-bases-check", tmp_path)
-    assert online.returncode == 1, online.stdout + online.stderr
+    _run(["git", "add", "-A"], tmp_path, check=True)
+    _run([*PRE_COMMIT, "install-hooks"], tmp_path, precommit_home, check=True)
 
-    offline = _try_repo(hook_repo, precommit_home, "pin-bases-check", tmp_path, offline=True)
+    # A network namespace of its own: not even loopback is up.
+    offline = ["unshare", "--net", *PRE_COMMIT, "run", "pin-bases-check", "--all-files"]
+    unpinned = _run(offline, tmp_path, precommit_home)
 
-    assert offline.returncode == 1, offline.stdout + offline.stderr
-    assert "compose.yaml:3: postgres:16 has no digest" in offline.stdout
+    assert unpinned.returncode == 1, unpinned.stdout + unpinned.stderr
+    assert "compose.yaml:3: postgres:16 has no digest" in unpinned.stdout
     (tmp_path / "compose.yaml").write_text(
         f"services:\n  db:\n    image: postgres:16@sha256:{'0' * 64}\n"
     )
-    _git("add", "-A", cwd=tmp_path)
-    pinned = _try_repo(hook_repo, precommit_home, "pin-bases-check", tmp_path, offline=True)
+    _run(["git", "add", "-A"], tmp_path, check=True)
+    pinned = _run(offline, tmp_path, precommit_home)
     assert pinned.returncode == 0, pinned.stdout + pinned.stderr
+
+
+def test_try_repo_runs_the_check_hook(hook_repo: tuple[Path, str], tmp_path: Path) -> None:
+    repo, _ = hook_repo
+    _run(["git", "init", "-q"], tmp_path, check=True)
+    (tmp_path / "Dockerfile").write_text("FROM python:3.12\n")
+    _run(["git", "add", "-A"], tmp_path, check=True)
+    result = _run([*PRE_COMMIT, "try-repo", str(repo), "pin-bases-check", "--all-files"], tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Dockerfile:1: python:3.12 has no digest" in result.stdout
 
 
 @pytest.mark.parametrize(

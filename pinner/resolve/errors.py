@@ -27,3 +27,7 @@ class UnreachableError(ResolveError):
 
 class BadResponseError(ResolveError):
     kind = "bad response"
+
+
+class RateLimitedError(ResolveError):
+    kind = "rate limited"

@@ -47,6 +47,11 @@ def refresh(resolver: Resolver, reference: ImageReference, wanted: Platform | No
     if not latest.is_index or resolver.manifest(reference, pinned).is_index:
         return Refresh(Freshness.STALE, current)
     # An image manifest pinned where the tag names an index: one platform's pin.
+    if not latest.children_known:
+        raise ResolveError(
+            f"{pinned} is one platform's manifest, and this resolver cannot see which"
+            " manifests the new index holds; use --resolver registry to refresh it"
+        )
     platform = wanted or resolver.platform(reference, pinned)
     if platform is None:
         raise ResolveError(

@@ -43,6 +43,7 @@ class Manifest:
     is_index: bool
     children: tuple[tuple[str, Platform | None], ...] = ()  # of an index
     config_digest: str | None = None  # of an image manifest
+    children_known: bool = True  # False where the resolver cannot see inside an index
 
     def child_for(self, platform: Platform) -> str | None:
         for digest, child_platform in self.children:

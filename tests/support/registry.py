@@ -148,10 +148,13 @@ class Descriptor:
 class Pusher:
     """Pushes blobs, manifests and indexes with plain HTTP API calls."""
 
-    def __init__(self, base_url: str, verify: bool | str = True) -> None:
+    def __init__(
+        self, base_url: str, verify: bool | str = True, auth: tuple[str, str] | None = None
+    ) -> None:
         self.base_url = base_url
         self.session = requests.Session()
         self.session.verify = verify
+        self.session.auth = auth
 
     def blob(self, repository: str, data: bytes, media_type: str) -> Descriptor:
         digest = sha256_digest(data)
@@ -259,3 +262,18 @@ def _tar_with_file(name: str, text: str) -> bytes:
         info.mtime = 0
         archive.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
+
+
+def htpasswd_config(folder: Path, users: dict[str, str]) -> str:
+    """An ``auth:`` section for Basic auth with these users (bcrypt, as the registry wants)."""
+    import bcrypt
+
+    path = folder / "htpasswd"
+    folder.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "".join(
+            f"{user}:{bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=4)).decode()}\n"
+            for user, password in users.items()
+        )
+    )
+    return f"auth:\n  htpasswd:\n    realm: pinner-test\n    path: {path}\n"

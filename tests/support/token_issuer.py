@@ -88,16 +88,34 @@ class TokenIssuer:
 
 
 @contextmanager
-def token_issuer(pki: LoopbackPKI, lifetime: int = 300) -> Iterator[TokenIssuer]:
+def token_issuer(
+    pki: LoopbackPKI,
+    lifetime: int = 300,
+    users: dict[str, str] | None = None,
+    identity_tokens: frozenset[str] = frozenset(),
+) -> Iterator[TokenIssuer]:
+    """With ``users``, only those (Basic auth) and ``identity_tokens`` (the
+    refresh-token grant, by POST) get a token; anonymous requests get 401."""
     recorded: list[dict[str, list[str]]] = []
 
     class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            form = parse_qs(self.rfile.read(length).decode())
+            self._issue(urlsplit(self.path).path, form, form.get("refresh_token", [""])[0])
+
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
-            query = parse_qs(parts.query)
-            recorded.append(query)
-            if parts.path != "/token" or query.get("service") != [SERVICE]:
+            self._issue(parts.path, parse_qs(parts.query), "")
+
+        def _issue(self, path: str, query: dict[str, list[str]], refresh: str) -> None:
+            who = self._who(refresh)
+            recorded.append({**query, "_who": [who]})
+            if path != "/token" or query.get("service") != [SERVICE]:
                 self.send_error(400)
+                return
+            if (users is not None and who == "anonymous") or who == "refused":
+                self.send_error(401)
                 return
             body = json.dumps(
                 {"token": sign_token(pki, query.get("scope", []), lifetime), "expires_in": lifetime}
@@ -107,6 +125,17 @@ def token_issuer(pki: LoopbackPKI, lifetime: int = 300) -> Iterator[TokenIssuer]
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+
+        def _who(self, refresh: str) -> str:
+            if refresh:
+                return "identity-token" if refresh in identity_tokens else "refused"
+            header = self.headers.get("Authorization", "")
+            if not header.startswith("Basic "):
+                return "anonymous"
+            user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+            if users is not None and users.get(user) == password:
+                return f"user:{user}"
+            return "refused"
 
         def log_message(self, format: str, *args: object) -> None:
             pass

@@ -1,0 +1,211 @@
+"""Credentials and the registry auth flows (Basic, and Bearer tokens).
+
+Credentials come from the Docker config the way the Docker CLI reads them
+(``$DOCKER_CONFIG/config.json``, else ``~/.docker/config.json``: ``auths``
+with the base64 ``auth`` field or an ``identitytoken``, ``credHelpers`` and
+``credsStore``), through the Docker SDK's own loader. They go only to the
+registry they belong to and to the token realm that registry names, never
+over plain HTTP to a non-loopback host, and never into a message.
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from pinner.resolve.challenge import Challenge
+from pinner.resolve.errors import BadResponseError, DeniedError
+from pinner.resolve.transport import Transport, is_loopback_host
+
+_DEFAULT_TOKEN_SECONDS = 60
+_DOCKER_HUB_API_HOST = "registry-1.docker.io"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    username: str = ""
+    password: str = field(default="", repr=False)
+    identity_token: str = field(default="", repr=False)
+
+    def basic(self) -> str:
+        pair = f"{self.username}:{self.password}".encode()
+        return "Basic " + base64.b64encode(pair).decode()
+
+
+class CredentialSource(Protocol):
+    def for_host(self, host: str) -> Credentials | None: ...
+
+
+class NoCredentials:
+    def for_host(self, host: str) -> Credentials | None:
+        return None
+
+
+class DockerConfigCredentials:
+    """What ``docker login`` stored, read with the Docker SDK's loader, per host."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._config: object | None = None
+        self._found: dict[str, Credentials | None] = {}
+
+    def for_host(self, host: str) -> Credentials | None:
+        with self._lock:
+            if host not in self._found:
+                self._found[host] = self._look_up(host)
+            return self._found[host]
+
+    def _look_up(self, host: str) -> Credentials | None:
+        # Imported here: only a registry that asks for credentials needs the SDK.
+        from docker import auth
+        from docker.errors import DockerException
+
+        try:
+            if self._config is None:
+                self._config = auth.load_config()
+            # Docker Hub's credentials live under https://index.docker.io/v1/.
+            registry = "docker.io" if host == _DOCKER_HUB_API_HOST else host
+            entry = auth.resolve_authconfig(self._config, registry=registry)
+        except DockerException as error:
+            raise DeniedError(f"denied: cannot read credentials for {host}: {error}") from None
+        if not entry:
+            return None
+        fields = {str(key).lower(): value for key, value in entry.items()}
+        credentials = Credentials(
+            str(fields.get("username") or ""),
+            str(fields.get("password") or ""),
+            str(fields.get("identitytoken") or ""),
+        )
+        if not (credentials.username or credentials.identity_token):
+            return None
+        return credentials
+
+
+@dataclass(frozen=True)
+class _Token:
+    header: str
+    expires: float
+
+
+class Authenticator:
+    """Turns a registry's 401 challenge into an Authorization header, caching tokens."""
+
+    def __init__(self, transport: Transport, credentials: CredentialSource) -> None:
+        self._transport = transport
+        self._credentials = credentials
+        self._lock = threading.Lock()
+        self._key_locks: dict[str, threading.Lock] = {}
+        self._tokens: dict[str, _Token] = {}
+        self.token_requests = 0
+
+    def cached(self, host: str, scope: str) -> str | None:
+        with self._lock:
+            token = self._tokens.get(f"{host} {scope}")
+        if token is not None and token.expires > time.monotonic():
+            return token.header
+        return None
+
+    def answer(
+        self, host: str, registry_url: str, scope: str, challenge: Challenge | None, what: str
+    ) -> str:
+        """The Authorization header to retry with, or raise DeniedError."""
+        credentials = self._credentials.for_host(host)
+        if challenge is not None and challenge.scheme == "basic":
+            if credentials is None or not credentials.username:
+                raise DeniedError(f"denied: {host} requires credentials for {what}")
+            return credentials.basic()
+        if challenge is None or challenge.scheme != "bearer" or "realm" not in challenge.params:
+            raise DeniedError(f"denied: {host} requires credentials for {what}")
+        return self._token(host, registry_url, scope, challenge.params, credentials)
+
+    def _token(
+        self,
+        host: str,
+        registry_url: str,
+        scope: str,
+        params: dict[str, str],
+        credentials: Credentials | None,
+    ) -> str:
+        key = f"{host} {scope}"
+        with self._lock:
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+        with key_lock:
+            cached = self.cached(host, scope)
+            if cached is not None:
+                return cached
+            realm = params["realm"]
+            _check_realm(realm, registry_url, host)
+            with self._lock:
+                self.token_requests += 1
+            answer = self._ask_realm(realm, params.get("service"), scope, credentials, host)
+            token = _parse_token(answer, host)
+            with self._lock:
+                self._tokens[key] = token
+            return token.header
+
+    def _ask_realm(
+        self,
+        realm: str,
+        service: str | None,
+        scope: str,
+        credentials: Credentials | None,
+        host: str,
+    ) -> object:
+        query = {"scope": scope, **({"service": service} if service else {})}
+        if credentials is not None and credentials.identity_token:
+            form = {
+                **query,
+                "grant_type": "refresh_token",
+                "refresh_token": credentials.identity_token,
+                "client_id": "pinner",
+            }
+            response = self._transport.request("POST", realm, data=form, allow_redirects=False)
+        else:
+            headers = {"Authorization": credentials.basic()} if credentials else {}
+            response = self._transport.request(
+                "GET", realm, headers=headers, params=query, allow_redirects=False
+            )
+        with response:
+            if response.status_code != 200:
+                raise DeniedError(
+                    f"denied: the token service for {host} answered HTTP {response.status_code}"
+                    f" for {scope.split(':')[1]}"
+                )
+            try:
+                return response.json()
+            except ValueError:
+                raise BadResponseError(
+                    f"bad response: the token service for {host} sent no JSON"
+                ) from None
+
+
+def _check_realm(realm: str, registry_url: str, host: str) -> None:
+    parts = urlsplit(realm)
+    if parts.scheme == "https":
+        return
+    registry = urlsplit(registry_url)
+    loopback_http = registry.scheme == "http" and is_loopback_host(registry.netloc)
+    if parts.scheme == "http" and loopback_http:
+        return
+    raise DeniedError(
+        f"denied: {host} names a token service over {parts.scheme or 'no scheme'}"
+        " (not HTTPS); pinner sends no credentials there"
+    )
+
+
+def _parse_token(answer: object, host: str) -> _Token:
+    if not isinstance(answer, dict):
+        raise BadResponseError(f"bad response: the token service for {host} sent no token")
+    value = answer.get("token") or answer.get("access_token")
+    if not isinstance(value, str) or not value:
+        raise BadResponseError(f"bad response: the token service for {host} sent no token")
+    try:
+        lifetime = float(answer.get("expires_in", _DEFAULT_TOKEN_SECONDS))
+    except (TypeError, ValueError):
+        lifetime = _DEFAULT_TOKEN_SECONDS
+    # Renew a little early so that a token never expires in the middle of a request.
+    return _Token(f"Bearer {value}", time.monotonic() + max(lifetime - 5, 1))
