@@ -165,4 +165,5 @@ def test_unreachable_registry_is_one_line_per_reference(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.splitlines()[0] == (
         "Dockerfile:1: 127.0.0.1:1/nobody/home:1: unreachable: 127.0.0.1:1: connection refused"
+        " (4 tries)"
     )
