@@ -210,9 +210,21 @@ def _run(
         config = _with(config, jobs=jobs)
     chosen = resolver.value if resolver is not None else config.resolver
     mode = Mode.CHECK if check else Mode.DRY_RUN if dry_run else Mode.WRITE
+    progress = None
+    quiet = verbosity[0]
+    if sys.stderr.isatty() and not quiet:
+        from pinner.report.progress import TerminalProgress
+
+        progress = TerminalProgress(sys.stderr)
     try:
         outcome = run(
-            command, paths or [], config, mode, _resolver_factory(chosen, config), stale=stale
+            command,
+            paths or [],
+            config,
+            mode,
+            _resolver_factory(chosen, config),
+            stale=stale,
+            progress=progress,
         )
     except KeyboardInterrupt:
         # Files are replaced by rename, so none is left half-written.

@@ -62,10 +62,10 @@ def write_atomically(path: Path, data: bytes) -> None:
         dir=target.parent, prefix=f".{target.name}.", suffix=".pinner"
     )
     try:
+        # No fsync: the rename is what makes an interrupted run safe, and an
+        # fsync per file would cost more than every other step of a large run.
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
         os.chmod(temporary, mode)
         os.replace(temporary, target)
     except BaseException:

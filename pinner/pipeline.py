@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from pinner import plan
 from pinner.config import Config
@@ -22,6 +23,9 @@ from pinner.resolve.errors import ResolveError
 from pinner.resolve.freshness import Refresh, refresh_or_error
 from pinner.resolve.manifest import Platform
 from pinner.resolve.protocol import Resolver
+
+if TYPE_CHECKING:
+    from pinner.report.progress import TerminalProgress as Progress
 from pinner.site import Site, Verdict
 
 
@@ -39,7 +43,10 @@ def scan_text(candidate: Candidate, text: str) -> list[Site]:
     return scan_dockerfile(candidate.shown_as, text)
 
 
-def scan_files(paths: Sequence[str], config: Config) -> tuple[list[FileResult], list[FileError]]:
+def scan_files(
+    paths: Sequence[str], config: Config, on_site: Callable[[Site], None] | None = None
+) -> tuple[list[FileResult], list[FileError]]:
+    """Read and scan every file; ``on_site`` sees each site as soon as it is found."""
     candidates, problems = discover(paths)
     results: list[FileResult] = []
     for candidate in candidates:
@@ -51,6 +58,9 @@ def scan_files(paths: Sequence[str], config: Config) -> tuple[list[FileResult], 
         except FileError as problem:
             problems.append(problem)
             continue
+        if on_site is not None:
+            for site in sites:
+                on_site(site)
         results.append(FileResult(candidate, text, sites, new_text=text))
     return results, problems
 
@@ -73,23 +83,44 @@ def run(
     resolver: Callable[[], Resolver] | None,
     *,
     stale: bool = False,
+    progress: Progress | None = None,
 ) -> Outcome:
     """Run one command. ``resolver`` makes the resolver, only if a lookup is needed."""
-    files, problems = scan_files(paths, config)
-    sites = [site for file in files for site in file.sites]
     looks_up_tags = command is not Command.CHECK
     refreshes = command is Command.UPDATE or (command is Command.CHECK and stale)
-    wanted_tags = [s for s in sites if looks_up_tags and s.verdict is Verdict.PIN]
-    wanted_refreshes = [s for s in sites if refreshes and s.verdict is Verdict.PINNED]
+
+    def wanted(site: Site) -> bool:
+        return (looks_up_tags and site.verdict is Verdict.PIN) or (
+            refreshes and site.verdict is Verdict.PINNED
+        )
+
+    lazy = _LazyResolver(resolver)
+
+    def warm_up(site: Site) -> None:
+        # Start talking to each registry host while the other files are scanned.
+        if site.reference is not None and wanted(site) and resolver is not None:
+            lazy.get().warm_up(site.reference.api_host)
+
     digests: dict[str, str | ResolveError] = {}
     refreshed: dict[tuple[str, str, str], Refresh | ResolveError] = {}
-    if (wanted_tags or wanted_refreshes) and resolver is not None:
-        looker = resolver()
-        try:
-            digests = _look_up_tags(looker, wanted_tags, config.jobs)
-            refreshed = _refresh(looker, wanted_refreshes, config.jobs)
-        finally:
-            looker.close()
+    try:
+        files, problems = scan_files(paths, config, warm_up)
+        sites = [site for file in files for site in file.sites if wanted(site)]
+        if sites and resolver is not None:
+            looker = lazy.get()
+            looker.prepare(site.reference for site in sites if site.reference)
+            tags = [s for s in sites if s.verdict is Verdict.PIN]
+            pinned = [s for s in sites if s.verdict is Verdict.PINNED]
+            advance = None
+            if progress is not None:
+                progress.start(_unique_count(tags, pinned))
+                advance = progress.advance
+            digests = _look_up_tags(looker, tags, config.jobs, advance)
+            refreshed = _refresh(looker, pinned, config.jobs, advance)
+    finally:
+        if progress is not None:
+            progress.finish()
+        lazy.close()
     for file in files:
         file.results = [_result(site, command, stale, digests, refreshed) for site in file.sites]
         edits = [result.edit for result in file.results if result.edit is not None]
@@ -97,6 +128,25 @@ def run(
     if mode is Mode.WRITE:
         _write(files, problems)
     return Outcome(command, mode, files, problems)
+
+
+class _LazyResolver:
+    """Makes the resolver on first use, so that a run with nothing to look up
+    never imports an HTTP client or asks for a Docker Engine."""
+
+    def __init__(self, factory: Callable[[], Resolver] | None) -> None:
+        self._factory = factory
+        self._resolver: Resolver | None = None
+
+    def get(self) -> Resolver:
+        if self._resolver is None:
+            assert self._factory is not None
+            self._resolver = self._factory()
+        return self._resolver
+
+    def close(self) -> None:
+        if self._resolver is not None:
+            self._resolver.close()
 
 
 def _result(
@@ -119,14 +169,20 @@ def _result(
     return plan.stale_check(site, answer) if stale else plan.update(site, answer)
 
 
+def _unique_count(tags: list[Site], pinned: list[Site]) -> int:
+    keys = {s.reference.lookup_key for s in tags if s.reference}
+    return len(keys) + len({_refresh_key(site) for site in pinned})
+
+
 def _look_up_tags(
-    resolver: Resolver, sites: list[Site], jobs: int
+    resolver: Resolver, sites: list[Site], jobs: int, on_done: Callable[[], None] | None
 ) -> dict[str, str | ResolveError]:
     unique: dict[str, ImageReference] = {}
     for site in sites:
         assert site.reference is not None
         unique.setdefault(site.reference.lookup_key, site.reference)
-    return in_parallel({key: _lookup(resolver.resolve, ref) for key, ref in unique.items()}, jobs)
+    work = {key: _lookup(resolver.resolve, ref) for key, ref in unique.items()}
+    return in_parallel(work, jobs, on_done)
 
 
 def _refresh_key(site: Site) -> tuple[str, str, str]:
@@ -135,7 +191,7 @@ def _refresh_key(site: Site) -> tuple[str, str, str]:
 
 
 def _refresh(
-    resolver: Resolver, sites: list[Site], jobs: int
+    resolver: Resolver, sites: list[Site], jobs: int, on_done: Callable[[], None] | None
 ) -> dict[tuple[str, str, str], Refresh | ResolveError]:
     work: dict[tuple[str, str, str], Callable[[], Refresh | ResolveError]] = {}
     for site in sites:
@@ -144,7 +200,7 @@ def _refresh(
             assert site.reference is not None
             platform = Platform.parse(site.platform)
             work[key] = functools.partial(refresh_or_error, resolver, site.reference, platform)
-    return in_parallel(work, jobs)
+    return in_parallel(work, jobs, on_done)
 
 
 def _lookup(
@@ -160,11 +216,16 @@ def _lookup(
 
 
 def _write(files: list[FileResult], problems: list[FileError]) -> None:
-    for file in files:
-        if not file.changed:
-            continue
+    """Write the changed files, several at once: each write waits on the disk."""
+
+    def write(file: FileResult) -> FileError | None:
         try:
             write_atomically(file.candidate.path, file.new_text.encode("utf-8"))
         except OSError as error:
-            problems.append(FileError(file.path, f"cannot write: {error.strerror or error}"))
             file.new_text = file.text
+            return FileError(file.path, f"cannot write: {error.strerror or error}")
+        return None
+
+    changed = [file for file in files if file.changed]
+    written = in_parallel({file.path: functools.partial(write, file) for file in changed}, 8)
+    problems.extend(problem for problem in written.values() if problem is not None)

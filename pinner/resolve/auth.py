@@ -22,6 +22,7 @@ from pinner.resolve.errors import BadResponseError, DeniedError
 from pinner.resolve.transport import Transport, is_loopback_host
 
 _DEFAULT_TOKEN_SECONDS = 60
+_SCOPES_PER_TOKEN = 40  # keeps the token request's URL well under common limits
 _DOCKER_HUB_API_HOST = "registry-1.docker.io"
 
 
@@ -109,6 +110,35 @@ class Authenticator:
             return token.header
         return None
 
+    def forget(self, host: str, scope: str) -> None:
+        """Drop a cached token the registry no longer accepts for ``scope``."""
+        with self._lock:
+            self._tokens.pop(f"{host} {scope}", None)
+
+    def prefetch(
+        self, host: str, registry_url: str, scopes: list[str], challenge: Challenge
+    ) -> None:
+        """Fetch tokens for many scopes at once, so that the first request for each
+        repository already carries one (one token request per batch, not per
+        repository). Best effort: a scope left out is asked for when it is needed."""
+        if challenge.scheme != "bearer" or "realm" not in challenge.params:
+            return
+        realm = challenge.params["realm"]
+        _check_realm(realm, registry_url, host)
+        credentials = self._credentials.for_host(host)
+        wanted = [scope for scope in scopes if self.cached(host, scope) is None]
+        for start in range(0, len(wanted), _SCOPES_PER_TOKEN):
+            batch = wanted[start : start + _SCOPES_PER_TOKEN]
+            with self._lock:
+                self.token_requests += 1
+            answer = self._ask_realm(
+                realm, challenge.params.get("service"), batch, credentials, host
+            )
+            token = _parse_token(answer, host)
+            with self._lock:
+                for scope in batch:
+                    self._tokens[f"{host} {scope}"] = token
+
     def answer(
         self, host: str, registry_url: str, scope: str, challenge: Challenge | None, what: str
     ) -> str:
@@ -141,7 +171,7 @@ class Authenticator:
             _check_realm(realm, registry_url, host)
             with self._lock:
                 self.token_requests += 1
-            answer = self._ask_realm(realm, params.get("service"), scope, credentials, host)
+            answer = self._ask_realm(realm, params.get("service"), [scope], credentials, host)
             token = _parse_token(answer, host)
             with self._lock:
                 self._tokens[key] = token
@@ -151,14 +181,18 @@ class Authenticator:
         self,
         realm: str,
         service: str | None,
-        scope: str,
+        scopes: list[str],
         credentials: Credentials | None,
         host: str,
     ) -> object:
-        query = {"scope": scope, **({"service": service} if service else {})}
+        query: dict[str, str | list[str]] = {"scope": scopes}
+        if service:
+            query["service"] = service
         if credentials is not None and credentials.identity_token:
             form = {
                 **query,
+                # OAuth2 form posts carry several scopes in one, space-separated.
+                "scope": " ".join(scopes),
                 "grant_type": "refresh_token",
                 "refresh_token": credentials.identity_token,
                 "client_id": "pinner",
@@ -173,7 +207,7 @@ class Authenticator:
             if response.status_code != 200:
                 raise DeniedError(
                     f"denied: the token service for {host} answered HTTP {response.status_code}"
-                    f" for {scope.split(':')[1]}"
+                    f" for {', '.join(scope.split(':')[1] for scope in scopes)}"
                 )
             try:
                 return response.json()

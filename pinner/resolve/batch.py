@@ -9,8 +9,13 @@ Key = TypeVar("Key", bound=Hashable)
 Value = TypeVar("Value")
 
 
-def in_parallel(work: Mapping[Key, Callable[[], Value]], jobs: int) -> dict[Key, Value]:
-    """Call every function, at most ``jobs`` at once; map each key to its answer."""
+def in_parallel(
+    work: Mapping[Key, Callable[[], Value]],
+    jobs: int,
+    on_done: Callable[[], None] | None = None,
+) -> dict[Key, Value]:
+    """Call every function, at most ``jobs`` at once; map each key to its answer.
+    ``on_done`` is called (from a worker thread) as each one finishes."""
     if not work:
         return {}
     # Imported here: the offline check never needs threads, and the import costs.
@@ -18,4 +23,7 @@ def in_parallel(work: Mapping[Key, Callable[[], Value]], jobs: int) -> dict[Key,
 
     with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(work)))) as pool:
         futures = {key: pool.submit(function) for key, function in work.items()}
+        if on_done is not None:
+            for future in futures.values():
+                future.add_done_callback(lambda _: on_done())
         return {key: future.result() for key, future in futures.items()}

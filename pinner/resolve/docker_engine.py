@@ -11,6 +11,7 @@ resolver only.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from pinner.reference import ImageReference, is_sha256_digest
@@ -50,6 +51,12 @@ class DockerResolver:
 
     def close(self) -> None:
         self._client.close()
+
+    def warm_up(self, host: str) -> None:
+        pass
+
+    def prepare(self, references: Iterable[ImageReference]) -> None:
+        pass  # the Engine keeps its own tokens
 
     def resolve(self, reference: ImageReference) -> str:
         name = f"{reference.repository}:{reference.tracked_tag}"

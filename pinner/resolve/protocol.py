@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Protocol
 
 from pinner.reference import ImageReference
@@ -12,6 +13,16 @@ class Resolver(Protocol):
     """Looks images up. Every method may raise
     :class:`pinner.resolve.errors.ResolveError` and must be safe to call from
     several threads at once."""
+
+    def warm_up(self, host: str) -> None:
+        """A hint, as soon as a registry host is known, to start talking to it in
+        the background. Must return at once. May do nothing."""
+        ...
+
+    def prepare(self, references: Iterable[ImageReference]) -> None:
+        """Called once before the lookups with every reference the run will look
+        up; a chance to batch work (such as token requests). May do nothing."""
+        ...
 
     def resolve(self, reference: ImageReference) -> str:
         """The ``sha256:`` digest the reference's tag (or ``latest``) points to."""

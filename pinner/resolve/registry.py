@@ -9,17 +9,21 @@ multi-platform image is its index digest, as ``crane digest`` gives. Only
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import socket
 import ssl
 import threading
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import requests
 
 from pinner.reference import ImageReference, is_sha256_digest
 from pinner.resolve.auth import Authenticator, CredentialSource, DockerConfigCredentials
-from pinner.resolve.challenge import parse_challenge
+from pinner.resolve.batch import in_parallel
+from pinner.resolve.challenge import Challenge, parse_challenge
 from pinner.resolve.errors import (
     BadResponseError,
     DeniedError,
@@ -70,6 +74,8 @@ class RegistryResolver:
         self._lock = threading.Lock()
         self._base_locks: dict[str, threading.Lock] = {}
         self._base_urls: dict[str, str] = {}
+        self._challenges: dict[str, Future[Challenge | None]] = {}
+        self._background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="pinner-warm-up")
         self.manifest_requests = 0
 
     @property
@@ -77,7 +83,53 @@ class RegistryResolver:
         return self._auth.token_requests
 
     def close(self) -> None:
+        self._background.shutdown(wait=True, cancel_futures=True)
         self._transport.close()
+
+    def warm_up(self, host: str) -> None:
+        """Find out in the background whether the host speaks TLS and how it wants
+        to be authenticated (one ``GET /v2/``), while files are still scanned."""
+        with self._lock:
+            if host in self._challenges:
+                return
+            self._challenges[host] = self._background.submit(self._ping, host)
+
+    def prepare(self, references: Iterable[ImageReference]) -> None:
+        """Before the lookups: fetch tokens for all of a host's repositories
+        together, so that each lookup is one manifest request. Failures here are
+        left for the lookups to meet and report."""
+        by_host: dict[str, list[str]] = {}
+        for reference in references:
+            scopes = by_host.setdefault(reference.api_host, [])
+            scope = f"repository:{reference.path}:pull"
+            if scope not in scopes:
+                scopes.append(scope)
+        for host in by_host:
+            self.warm_up(host)
+
+        def prepare_host(host: str, scopes: list[str]) -> None:
+            with self._lock:
+                pinged = self._challenges[host]
+            try:
+                challenge = pinged.result()
+                if challenge is not None:
+                    self._auth.prefetch(host, self._base_url(host), scopes, challenge)
+            except ResolveError:
+                pass
+
+        work = {host: functools.partial(prepare_host, host, s) for host, s in by_host.items()}
+        in_parallel(work, jobs=8)
+
+    def _ping(self, host: str) -> Challenge | None:
+        """The host's challenge, if ``GET /v2/`` asks for authentication."""
+        try:
+            response = self._transport.request("GET", f"{self._base_url(host)}/v2/")
+        except ResolveError:
+            return None
+        response.close()
+        if response.status_code != 401:
+            return None
+        return parse_challenge(response.headers.get("WWW-Authenticate", ""))
 
     def resolve(self, reference: ImageReference) -> str:
         url = self._manifest_url(reference, reference.tracked_tag)
@@ -179,9 +231,12 @@ class RegistryResolver:
     ) -> requests.Response:
         host = reference.api_host
         scope = f"repository:{reference.path}:pull"
-        response = self._request(method, url, self._auth.cached(host, scope), stream)
+        cached = self._auth.cached(host, scope)
+        response = self._request(method, url, cached, stream)
         if response.status_code != 401:
             return response
+        if cached is not None:
+            self._auth.forget(host, scope)  # e.g. a batch token without this repository
         challenge = parse_challenge(response.headers.get("WWW-Authenticate", ""))
         response.close()
         what = reference.repository

@@ -23,6 +23,12 @@ class FakeResolver:
         self.calls: list[str] = []
         self._lock = threading.Lock()
 
+    def warm_up(self, host: str) -> None:
+        pass
+
+    def prepare(self, references: Iterable[ImageReference]) -> None:
+        pass
+
     def resolve(self, reference: ImageReference) -> str:
         with self._lock:
             self.calls.append(reference.lookup_key)

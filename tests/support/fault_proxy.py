@@ -118,7 +118,12 @@ def fault_proxy(upstream: str, delay: float = 0.0) -> Iterator[FaultProxy]:
             payload = self.rfile.read(length) if length else None
             connection = http.client.HTTPConnection(state.upstream, timeout=30)
             try:
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+                # Repeated headers (several Accept lines) are joined, not dropped.
+                headers = {
+                    name: ", ".join(self.headers.get_all(name) or [])
+                    for name in dict.fromkeys(self.headers.keys())
+                    if name.lower() not in HOP_BY_HOP
+                }
                 connection.request(self.command, self.path, body=payload, headers=headers)
                 response = connection.getresponse()
                 body = response.read()

@@ -93,6 +93,7 @@ def token_issuer(
     lifetime: int = 300,
     users: dict[str, str] | None = None,
     identity_tokens: frozenset[str] = frozenset(),
+    tls: bool = True,
 ) -> Iterator[TokenIssuer]:
     """With ``users``, only those (Basic auth) and ``identity_tokens`` (the
     refresh-token grant, by POST) get a token; anonymous requests get 401."""
@@ -141,13 +142,16 @@ def token_issuer(
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(str(pki.server_cert), str(pki.server_key))
-    server.socket = context.wrap_socket(server.socket, server_side=True)
+    server.daemon_threads = True
+    if tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(str(pki.server_cert), str(pki.server_key))
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield TokenIssuer(f"https://127.0.0.1:{server.server_address[1]}/token", recorded)
+        scheme = "https" if tls else "http"
+        yield TokenIssuer(f"{scheme}://127.0.0.1:{server.server_address[1]}/token", recorded)
     finally:
         server.shutdown()
         server.server_close()

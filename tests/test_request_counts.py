@@ -1,0 +1,87 @@
+"""One manifest request per unique reference; tokens batched, never one per site."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_pinner
+from tests.support.fault_proxy import FaultProxy, fault_proxy
+from tests.support.registry import Pusher, running_registry
+from tests.support.token_issuer import (
+    LoopbackPKI,
+    TokenIssuer,
+    token_auth_config,
+    token_issuer,
+)
+
+pytestmark = pytest.mark.registry
+
+REPOSITORIES = 10
+
+
+@pytest.fixture(scope="module")
+def token_proxy(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[FaultProxy, TokenIssuer]]:
+    """A registry that wants Bearer tokens (from a loopback HTTP token service),
+    behind a counting proxy."""
+    scratch = tmp_path_factory.mktemp("counted")
+    pki = LoopbackPKI(scratch / "pki")
+    storage = scratch / "storage"
+    with running_registry(scratch / "open", storage=storage) as open_registry:
+        pusher = Pusher(open_registry.url)
+        for number in range(REPOSITORIES):
+            pusher.image(f"counted/app{number}", "1")
+    with (
+        token_issuer(pki, tls=False) as issuer,
+        running_registry(
+            scratch / "token", storage=storage, auth=token_auth_config(issuer, pki)
+        ) as registry,
+        fault_proxy(registry.host) as proxy,
+    ):
+        yield proxy, issuer
+
+
+def test_each_unique_reference_costs_one_manifest_request(
+    token_proxy: tuple[FaultProxy, TokenIssuer], tmp_path: Path
+) -> None:
+    proxy, issuer = token_proxy
+    proxy.counts.clear()
+    issuer.requests.clear()
+    for copy in range(3):
+        folder = tmp_path / f"service{copy}"
+        folder.mkdir()
+        (folder / "Dockerfile").write_text(
+            "".join(f"FROM {proxy.host}/counted/app{n}:1 AS s{n}\n" for n in range(REPOSITORIES))
+        )
+        (folder / "compose.yaml").write_text(
+            f"services:\n  a:\n    image: {proxy.host}/counted/app0:1\n"
+        )
+
+    result = run_pinner("pin", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert proxy.counts["HEAD manifest"] == REPOSITORIES
+    assert proxy.counts["GET manifest"] == 0
+    # One token request carries every repository's scope.
+    assert len(issuer.requests) == 1
+    assert sorted(issuer.requests[0]["scope"]) == sorted(
+        f"repository:counted/app{n}:pull" for n in range(REPOSITORIES)
+    )
+
+
+def test_a_missing_repository_in_the_batch_is_reported_and_the_rest_pinned(
+    token_proxy: tuple[FaultProxy, TokenIssuer], tmp_path: Path
+) -> None:
+    proxy, issuer = token_proxy
+    issuer.requests.clear()
+    (tmp_path / "Dockerfile").write_text(
+        f"FROM {proxy.host}/counted/app1:1 AS a\nFROM {proxy.host}/counted/nope:1\n"
+    )
+    result = run_pinner("pin", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "not found: tag 1 of" in result.stderr
+    assert f"{proxy.host}/counted/app1:1@sha256:" in (tmp_path / "Dockerfile").read_text()
