@@ -41,7 +41,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from tests.support.dockerd import running_dockerd  # noqa: E402
 from tests.support.fault_proxy import FaultProxy, fault_proxy  # noqa: E402
-from tests.support.registry import Pusher, running_registry  # noqa: E402
+from tests.support.registry import Pusher, running_registry, skopeo_digest  # noqa: E402
 from tests.support.token_issuer import (  # noqa: E402
     LoopbackPKI,
     TokenIssuer,
@@ -118,23 +118,7 @@ def write_repository(root: Path, references: list[str]) -> None:
 
 
 def expected_digests(references: list[str]) -> dict[str, str]:
-    digests = {}
-    for reference in references:
-        completed = subprocess.run(
-            [
-                "skopeo",
-                "inspect",
-                "--tls-verify=false",
-                "--format",
-                "{{.Digest}}",
-                f"docker://{reference}",
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        digests[reference] = completed.stdout.strip()
-    return digests
+    return {reference: skopeo_digest(reference) for reference in references}
 
 
 def score(root: Path, digests: dict[str, str]) -> tuple[int, int]:

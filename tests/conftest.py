@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -9,7 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.registry import REGISTRY_BINARY, Pusher, RunningRegistry, running_registry
+from tests.support.registry import (
+    REGISTRY_BINARY,
+    Pusher,
+    RunningRegistry,
+    running_registry,
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,28 +29,6 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningRegist
 @pytest.fixture(scope="session")
 def pusher(registry: RunningRegistry) -> Pusher:
     return Pusher(registry.url)
-
-
-def skopeo_digest(reference: str, *extra: str) -> str:
-    """The digest skopeo reports for ``reference``: the independent oracle."""
-    skopeo = shutil.which("skopeo")
-    assert skopeo, "install the Debian package skopeo"
-    completed = subprocess.run(
-        [
-            skopeo,
-            "inspect",
-            "--tls-verify=false",
-            *extra,
-            "--format",
-            "{{.Digest}}",
-            f"docker://{reference}",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    return completed.stdout.strip()
 
 
 def run_pinner(

@@ -9,9 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_pinner, skopeo_digest
+from tests.conftest import run_pinner
 from tests.support.dockerd import RunningDaemon, running_dockerd
-from tests.support.registry import Pusher, RunningRegistry, htpasswd_config, running_registry
+from tests.support.registry import (
+    Pusher,
+    RunningRegistry,
+    htpasswd_config,
+    running_registry,
+    skopeo_digest,
+)
 
 pytestmark = pytest.mark.registry
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from pinner.resolve.transport import RetryPolicy, retry_after
-from tests.conftest import run_pinner, skopeo_digest
+from tests.conftest import run_pinner
 from tests.support.fault_proxy import Fault, FaultProxy, fault_proxy
-from tests.support.registry import Pusher, RunningRegistry
+from tests.support.registry import Pusher, RunningRegistry, skopeo_digest
 
 pytestmark = pytest.mark.registry
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_pinner, skopeo_digest
-from tests.support.registry import Pusher, RunningRegistry
+from tests.conftest import run_pinner
+from tests.support.registry import Pusher, RunningRegistry, skopeo_digest
 
 pytestmark = pytest.mark.registry
 
