@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import io
 import os
-import pty
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 from pinner.report.progress import TerminalProgress
 from tests.conftest import REPO_ROOT
 from tests.support.registry import Pusher, RunningRegistry
+from tests.support.terminal import run_on_terminal
 
 
 def test_draws_a_bar_and_clears_it() -> None:
@@ -37,32 +37,6 @@ def test_stays_silent_for_a_short_run() -> None:
     assert stream.getvalue() == ""
 
 
-def _run_with_stderr_on_a_terminal(cwd: Path, *args: str) -> tuple[int, str]:
-    leader, follower = pty.openpty()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pinner", *args],
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=follower,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
-    )
-    os.close(follower)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(leader, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    process.wait(timeout=120)
-    os.close(leader)
-    assert process.stdout is not None
-    process.stdout.close()
-    return process.returncode, b"".join(chunks).decode()
-
-
 @pytest.mark.registry
 def test_a_long_run_shows_progress_on_a_terminal_only(
     registry: RunningRegistry, pusher: Pusher, tmp_path: Path
@@ -72,7 +46,7 @@ def test_a_long_run_shows_progress_on_a_terminal_only(
         pusher.image(f"progress/app{number}", "1")
         lines.append(f"FROM {registry.host}/progress/app{number}:1 AS s{number}\n")
     (tmp_path / "Dockerfile").write_text("".join(lines))
-    code, terminal = _run_with_stderr_on_a_terminal(tmp_path, "pin", "--dry-run")
+    code, terminal = run_on_terminal(tmp_path, "stderr", "pin", "--dry-run")
     assert code == 0
     assert "looking up images [" in terminal and "12/12" in terminal
     piped = subprocess.run(
