@@ -32,6 +32,8 @@ from pinner.site import Site, Verdict
 def scan_text(candidate: Candidate, text: str) -> list[Site]:
     """Sites of one file, by its kind; a file named by the user is judged by its text."""
     kind = candidate.kind
+    if kind is None and "services" not in text:
+        kind = FileKind.DOCKERFILE  # no need to load a YAML parser to know that
     if kind is None or kind is FileKind.COMPOSE:
         # Imported only when needed: ruamel.yaml is the slowest import pinner has.
         from pinner.compose import looks_like_compose, scan_compose

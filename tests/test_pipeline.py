@@ -78,3 +78,22 @@ def test_discovery_skips_vendored_and_virtualenv_folders(tmp_path: Path) -> None
     outcome = pin([str(tmp_path)], FakeResolver(), Mode.DRY_RUN, jobs=1)
     names = sorted(Path(r.path).relative_to(tmp_path).as_posix() for r in outcome.files)
     assert names == ["svc/Dockerfile", "svc/api.Dockerfile"]
+
+
+def test_update_replaces_digests_in_arg_defaults_and_compose_defaults(tmp_path: Path) -> None:
+    old = "sha256:" + "0" * 64
+    (tmp_path / "Dockerfile").write_text(
+        f'ARG BASE="python:3.12@{old}"\nFROM $BASE\nFROM alpine:3.19@{old}\n'
+    )
+    (tmp_path / "compose.yaml").write_text(
+        f"services:\n  a:\n    image: 'redis:${{TAG:-7@{old}}}'  # cache\n"
+    )
+    outcome = run(Command.UPDATE, [str(tmp_path)], Config(), Mode.WRITE, FakeResolver)
+    assert outcome.exit_code() == 0
+    assert (tmp_path / "Dockerfile").read_text() == (
+        f'ARG BASE="python:3.12@{fake_digest("python:3.12")}"\nFROM $BASE\n'
+        f"FROM alpine:3.19@{fake_digest('alpine:3.19')}\n"
+    )
+    assert (tmp_path / "compose.yaml").read_text() == (
+        f"services:\n  a:\n    image: 'redis:${{TAG:-7@{fake_digest('redis:7')}}}'  # cache\n"
+    )
