@@ -10,44 +10,15 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
+from pinner.dockerfile_args import ArgDeclaration, ArgUse, Use, arg_problem, declarations
 from pinner.dockerfile_lexer import Instruction, LexedDockerfile, Token, lex
-from pinner.expansion import DOCKERFILE_ADVICE, TrailingExpansion, trailing_expansion
+from pinner.expansion import DOCKERFILE_ADVICE, trailing_expansion
 from pinner.reference import ImageReference
 from pinner.site import IGNORE_COMMENT, Site, SiteKind, Verdict, classify_literal
 
 _FROM_IN_SHELL_TEXT = re.compile(r"\s*FROM\s+(?:--\S+\s+)*(\S+)", re.IGNORECASE)
-_ARG_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:=(.*))?\Z", re.DOTALL)
-
-
-@dataclass(frozen=True)
-class _Use:
-    """Where an instruction names an image: the text and its offset in the file."""
-
-    kind: SiteKind
-    text: str
-    start: int
-    line: int  # 0-based
-    contiguous: bool
-    instruction_line: int  # 0-based first line of the instruction
-    platform: str = ""
-
-
-@dataclass(frozen=True)
-class _ArgDeclaration:
-    name: str
-    value: str | None  # None: declared without a default
-    value_start: int
-    line: int  # 0-based
-    in_stage: bool
-    instruction_line: int
-
-
-@dataclass(frozen=True)
-class _ArgUse:
-    use: _Use
-    expansion: TrailingExpansion
 
 
 class _Scanner:
@@ -55,8 +26,8 @@ class _Scanner:
         self.path = path
         self.lexed: LexedDockerfile = lex(text)
         self.sites: list[Site] = []
-        self.arguments: dict[str, list[_ArgDeclaration]] = defaultdict(list)
-        self.arg_uses: dict[str, list[_ArgUse]] = defaultdict(list)
+        self.arguments: dict[str, list[ArgDeclaration]] = defaultdict(list)
+        self.arg_uses: dict[str, list[ArgUse]] = defaultdict(list)
         self.stages: set[str] = set()  # names of the stages defined so far, lower case
 
     def scan(self) -> list[Site]:
@@ -71,7 +42,7 @@ class _Scanner:
 
     # -- finding the places that name images ---------------------------------
 
-    def _uses(self) -> Iterator[_Use]:
+    def _uses(self) -> Iterator[Use]:
         in_stage = False
         for instruction in self.lexed.instructions:
             keyword = instruction.keyword
@@ -102,10 +73,10 @@ class _Scanner:
 
     def _use(
         self, instruction: Instruction, kind: SiteKind, token: Token, begin: int, end: int
-    ) -> _Use:
+    ) -> Use:
         text = token.text[begin:end]
         start = token.start + begin
-        return _Use(kind, text, start, token.line, token.contiguous, instruction.first_line)
+        return Use(kind, text, start, token.line, token.contiguous, instruction.first_line)
 
     def _ignored(self, instruction_line: int) -> bool:
         """``# pinner: ignore`` on the line above the instruction."""
@@ -113,30 +84,12 @@ class _Scanner:
         return above.lstrip().startswith("#") and IGNORE_COMMENT.search(above) is not None
 
     def _declare_arguments(self, instruction: Instruction, in_stage: bool) -> None:
-        for token in self.lexed.tokens(instruction):
-            match = _ARG_TOKEN.match(token.text)
-            if match is None:
-                continue
-            name, value = match.group(1), match.group(2)
-            value_start = token.start + len(name) + 1
-            if (
-                value is not None
-                and len(value) >= 2
-                and value[0] == value[-1]
-                and value[0] in "\"'"
-            ):
-                value, value_start = value[1:-1], value_start + 1
-            if not token.contiguous:
-                value = "$"  # split over lines: treat as not literal
-            self.arguments[name].append(
-                _ArgDeclaration(
-                    name, value, value_start, token.line, in_stage, instruction.first_line
-                )
-            )
+        for declaration in declarations(self.lexed, instruction, in_stage):
+            self.arguments[declaration.name].append(declaration)
 
     # -- deciding what to do with each -----------------------------------------
 
-    def _classify(self, use: _Use) -> None:
+    def _classify(self, use: Use) -> None:
         text = use.text
         if self._ignored(use.instruction_line):
             self._add(use, Verdict.IGNORED, "marked '# pinner: ignore'")
@@ -156,13 +109,13 @@ class _Scanner:
             verdict, reason, reference = classify_literal(text)
             self._add(use, verdict, reason, reference)
 
-    def _classify_variable(self, use: _Use) -> None:
+    def _classify_variable(self, use: Use) -> None:
         expansion = trailing_expansion(use.text, DOCKERFILE_ADVICE)
         if isinstance(expansion, str):
             self._add(use, Verdict.VARIABLE, expansion)
             return
         if expansion.default is None:
-            self.arg_uses[expansion.name].append(_ArgUse(use, expansion))
+            self.arg_uses[expansion.name].append(ArgUse(use, expansion))
             return
         declared = [d for d in self.arguments[expansion.name] if not d.in_stage]
         if any(declaration.value is not None for declaration in declared):
@@ -176,8 +129,8 @@ class _Scanner:
         insert_at = use.start + expansion.default_start + len(expansion.default)
         self._add(use, verdict, reason, reference, insert_at=insert_at)
 
-    def _classify_arg_group(self, name: str, group: list[_ArgUse]) -> None:
-        problem = self._arg_problem(name, group)
+    def _classify_arg_group(self, name: str, group: list[ArgUse]) -> None:
+        problem = arg_problem(self.lexed, name, group, self.arguments.get(name, []))
         if problem is not None:
             for arg_use in group:
                 self._add(arg_use.use, Verdict.VARIABLE, f"{problem}; {DOCKERFILE_ADVICE}")
@@ -202,51 +155,11 @@ class _Scanner:
             )
         )
 
-    def _arg_problem(self, name: str, group: list[_ArgUse]) -> str | None:
-        declarations = self.arguments.get(name, [])
-        global_ones = [d for d in declarations if not d.in_stage]
-        in_stage = [d for d in declarations if d.in_stage]
-        if any(arg_use.use.kind is not SiteKind.FROM for arg_use in group):
-            return f"${name} is not set by an ARG inside the stage"
-        if not global_ones:
-            return f"${name} is not set by an ARG before the first FROM"
-        if len(global_ones) > 1:
-            return f"ARG {name} is declared {len(global_ones)} times before the first FROM"
-        value = global_ones[0].value
-        if value is None:
-            return f"ARG {name} has no default value"
-        if not value or "$" in value or any(c.isspace() for c in value):
-            return f"the default of ARG {name} is not a literal image"
-        if in_stage:
-            return (
-                f"ARG {name} is declared again inside a stage on line {in_stage[0].line + 1},"
-                " where RUN would see the digest"
-            )
-        if len({arg_use.expansion.prefix for arg_use in group}) > 1:
-            return f"ARG {name} is shared by different images"
-        other = self._other_use_line(name, group)
-        if other is not None:
-            return f"ARG {name} is also used on line {other}"
-        return None
-
-    def _other_use_line(self, name: str, group: list[_ArgUse]) -> int | None:
-        """The line of a use of ``$name`` that is not one of the group's, if any."""
-        spans = [(u.use.start, u.use.start + len(u.use.text)) for u in group]
-        pattern = re.compile(rf"\$\{{?{name}(?![A-Za-z0-9_])")
-        lexed = self.lexed
-        for instruction in lexed.instructions:
-            for number in instruction.part_lines:
-                for match in pattern.finditer(lexed.contents[number]):
-                    offset = lexed.starts[number] + match.start()
-                    if not any(begin <= offset < end for begin, end in spans):
-                        return number + 1
-        return None
-
     # -- building sites -----------------------------------------------------------
 
     def _add(
         self,
-        use: _Use,
+        use: Use,
         verdict: Verdict,
         reason: str,
         reference: ImageReference | None = None,

@@ -53,8 +53,6 @@ MANIFEST_MEDIA_TYPES = (
 _ACCEPT = ", ".join(MANIFEST_MEDIA_TYPES)
 _MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 
-__all__ = ["MANIFEST_MEDIA_TYPES", "RegistryResolver", "is_loopback_host"]
-
 
 class RegistryResolver:
     """Looks tags up over HTTPS; plain HTTP only for loopback registries and the

@@ -1,0 +1,109 @@
+"""References through a global ARG: which ones one digest can serve (pure).
+
+``ARG ALPINE_VERSION=3.18`` with ``FROM alpine:${ALPINE_VERSION}`` is pinned
+by writing the digest after the ARG's default, once, however many FROMs use
+it; but only when that is safe: one literal default, declared once before the
+first FROM, never declared again in a stage (where RUN would see the digest),
+and every use of the ARG the same trailing expansion after the same prefix.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from pinner.dockerfile_lexer import Instruction, LexedDockerfile
+from pinner.expansion import TrailingExpansion
+from pinner.site import SiteKind
+
+_ARG_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:=(.*))?\Z", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Use:
+    """Where an instruction names an image: the text and its offset in the file."""
+
+    kind: SiteKind
+    text: str
+    start: int
+    line: int  # 0-based
+    contiguous: bool
+    instruction_line: int  # 0-based first line of the instruction
+    platform: str = ""
+
+
+@dataclass(frozen=True)
+class ArgDeclaration:
+    name: str
+    value: str | None  # None: declared without a default
+    value_start: int  # offset of the value in the text, inside any quotes
+    line: int  # 0-based
+    in_stage: bool
+    instruction_line: int
+
+
+@dataclass(frozen=True)
+class ArgUse:
+    use: Use
+    expansion: TrailingExpansion
+
+
+def declarations(
+    lexed: LexedDockerfile, instruction: Instruction, in_stage: bool
+) -> Iterator[ArgDeclaration]:
+    """``ARG A=1 B="2" C``: each name with its default, quotes taken off."""
+    for token in lexed.tokens(instruction):
+        match = _ARG_TOKEN.match(token.text)
+        if match is None:
+            continue
+        name, value = match.group(1), match.group(2)
+        value_start = token.start + len(name) + 1
+        if value is not None and len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value, value_start = value[1:-1], value_start + 1
+        if not token.contiguous:
+            value = "$"  # split over lines: treat as not literal
+        yield ArgDeclaration(name, value, value_start, token.line, in_stage, instruction.first_line)
+
+
+def arg_problem(
+    lexed: LexedDockerfile, name: str, group: list[ArgUse], declared: list[ArgDeclaration]
+) -> str | None:
+    """Why one digest after ARG ``name``'s default cannot serve ``group``, or None."""
+    global_ones = [d for d in declared if not d.in_stage]
+    in_stage = [d for d in declared if d.in_stage]
+    if any(arg_use.use.kind is not SiteKind.FROM for arg_use in group):
+        return f"${name} is not set by an ARG inside the stage"
+    if not global_ones:
+        return f"${name} is not set by an ARG before the first FROM"
+    if len(global_ones) > 1:
+        return f"ARG {name} is declared {len(global_ones)} times before the first FROM"
+    value = global_ones[0].value
+    if value is None:
+        return f"ARG {name} has no default value"
+    if not value or "$" in value or any(c.isspace() for c in value):
+        return f"the default of ARG {name} is not a literal image"
+    if in_stage:
+        return (
+            f"ARG {name} is declared again inside a stage on line {in_stage[0].line + 1},"
+            " where RUN would see the digest"
+        )
+    if len({arg_use.expansion.prefix for arg_use in group}) > 1:
+        return f"ARG {name} is shared by different images"
+    other = _other_use_line(lexed, name, group)
+    if other is not None:
+        return f"ARG {name} is also used on line {other}"
+    return None
+
+
+def _other_use_line(lexed: LexedDockerfile, name: str, group: list[ArgUse]) -> int | None:
+    """The line of a use of ``$name`` that is not one of the group's, if any."""
+    spans = [(u.use.start, u.use.start + len(u.use.text)) for u in group]
+    pattern = re.compile(rf"\$\{{?{name}(?![A-Za-z0-9_])")
+    for instruction in lexed.instructions:
+        for number in instruction.part_lines:
+            for match in pattern.finditer(lexed.contents[number]):
+                offset = lexed.starts[number] + match.start()
+                if not any(begin <= offset < end for begin, end in spans):
+                    return number + 1
+    return None
