@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import run_pinner
+from tests.support.scripted_server import Reply, Request, scripted_server
 
 MANIFEST = json.dumps(
     {
@@ -30,89 +28,59 @@ MANIFEST_DIGEST = "sha256:" + hashlib.sha256(MANIFEST).hexdigest()
 OCI = "application/vnd.oci.image.manifest.v1+json"
 
 
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    headers: dict[str, str]
-    body: bytes = b""
-
-
 # tag -> (answer to HEAD, answer to GET)
-SCRIPT: dict[str, tuple[Answer, Answer]] = {
+SCRIPT: dict[str, tuple[Reply, Reply]] = {
     "bad-header-good-body": (
-        Answer(200, {"Docker-Content-Digest": "sha256:xyz", "Content-Type": OCI}),
-        Answer(200, {"Content-Type": OCI}, MANIFEST),
+        Reply(200, {"Docker-Content-Digest": "sha256:xyz", "Content-Type": OCI}),
+        Reply(200, {"Content-Type": OCI}, MANIFEST),
     ),
     "header-with-extra-text": (
-        Answer(200, {"Docker-Content-Digest": f"{MANIFEST_DIGEST} extra", "Content-Type": OCI}),
-        Answer(200, {"Content-Type": OCI}, MANIFEST),
+        Reply(200, {"Docker-Content-Digest": f"{MANIFEST_DIGEST} extra", "Content-Type": OCI}),
+        Reply(200, {"Content-Type": OCI}, MANIFEST),
     ),
     "no-header": (
-        Answer(200, {"Content-Type": OCI}),
-        Answer(200, {"Content-Type": OCI}, MANIFEST),
+        Reply(200, {"Content-Type": OCI}),
+        Reply(200, {"Content-Type": OCI}, MANIFEST),
     ),
     "head-not-allowed": (
-        Answer(405, {}),
-        Answer(200, {"Content-Type": OCI, "Docker-Content-Digest": MANIFEST_DIGEST}, MANIFEST),
+        Reply(405, {}),
+        Reply(200, {"Content-Type": OCI, "Docker-Content-Digest": MANIFEST_DIGEST}, MANIFEST),
     ),
     "html-page": (
-        Answer(200, {"Content-Type": "text/html"}),
-        Answer(200, {"Content-Type": "text/html"}, b"<html><body>Welcome</body></html>"),
+        Reply(200, {"Content-Type": "text/html"}),
+        Reply(200, {"Content-Type": "text/html"}, b"<html><body>Welcome</body></html>"),
     ),
     "lying-header": (
-        Answer(200, {"Content-Type": OCI}),
-        Answer(200, {"Content-Type": OCI, "Docker-Content-Digest": "sha256:" + "1" * 64}, MANIFEST),
+        Reply(200, {"Content-Type": OCI}),
+        Reply(200, {"Content-Type": OCI, "Docker-Content-Digest": "sha256:" + "1" * 64}, MANIFEST),
     ),
     "not-json": (
-        Answer(200, {"Content-Type": OCI}),
-        Answer(200, {"Content-Type": OCI}, b"{not json"),
+        Reply(200, {"Content-Type": OCI}),
+        Reply(200, {"Content-Type": OCI}, b"{not json"),
     ),
-    "server-error": (Answer(500, {}), Answer(500, {})),
-    "forbidden": (Answer(403, {}), Answer(403, {})),
+    "server-error": (Reply(500, {}), Reply(500, {})),
+    "forbidden": (Reply(403, {}), Reply(403, {})),
     "basic-auth": (
-        Answer(401, {"WWW-Authenticate": 'Basic realm="registry"'}),
-        Answer(401, {"WWW-Authenticate": 'Basic realm="registry"'}),
+        Reply(401, {"WWW-Authenticate": 'Basic realm="registry"'}),
+        Reply(401, {"WWW-Authenticate": 'Basic realm="registry"'}),
     ),
 }
 
 
+def _answer(request: Request) -> Reply:
+    if request.path == "/v2/":
+        return Reply(200)
+    head, full = SCRIPT[request.path.rsplit("/", 1)[-1]]
+    if request.method == "HEAD":
+        # A HEAD answer carries the length of the body a GET would send.
+        return Reply(head.status, {**head.headers, "Content-Length": str(len(full.body))})
+    return Reply(full.status, full.headers, full.body)
+
+
 @pytest.fixture(scope="module")
 def scripted_registry() -> Iterator[str]:
-    class Handler(BaseHTTPRequestHandler):
-        def _answer(self, get: bool) -> None:
-            if self.path == "/v2/":
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            tag = self.path.rsplit("/", 1)[-1]
-            head, full = SCRIPT[tag]
-            answer = full if get else head
-            self.send_response(answer.status)
-            for name, value in answer.headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(full.body)))
-            self.end_headers()
-            if get:
-                self.wfile.write(answer.body)
-
-        def do_HEAD(self) -> None:
-            self._answer(get=False)
-
-        def do_GET(self) -> None:
-            self._answer(get=True)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with scripted_server(_answer) as server:
+        yield server.host
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,8 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.support.loopback import QuietHandler, loopback_server
 
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade"}
 
@@ -72,9 +73,7 @@ def fault_proxy(upstream: str, delay: float = 0.0) -> Iterator[FaultProxy]:
     """Start the proxy in front of ``upstream`` (``host:port``, plain HTTP)."""
     state_holder: list[FaultProxy] = []
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
+    class Handler(QuietHandler):
         def _handle(self) -> None:
             state = state_holder[0]
             if state.delay:
@@ -169,26 +168,12 @@ def fault_proxy(upstream: str, delay: float = 0.0) -> Iterator[FaultProxy]:
         def do_DELETE(self) -> None:
             self._handle()
 
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    state = FaultProxy(
-        f"127.0.0.1:{server.server_address[1]}",
-        upstream,
-        [],
-        delay,
-        Counter(),
-        threading.Lock(),
-        threading.Event(),
-    )
-    state_holder.append(state)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield state
-    finally:
-        state.stop_stalls.set()
-        server.shutdown()
-        server.server_close()
+    with loopback_server(Handler) as host:
+        state = FaultProxy(
+            host, upstream, [], delay, Counter(), threading.Lock(), threading.Event()
+        )
+        state_holder.append(state)
+        try:
+            yield state
+        finally:
+            state.stop_stalls.set()  # stalled handlers end before the server stops

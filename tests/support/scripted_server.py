@@ -3,13 +3,12 @@ records every request it gets (method, path, headers)."""
 
 from __future__ import annotations
 
-import ssl
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from tests.support.loopback import QuietHandler, loopback_server
 
 
 @dataclass(frozen=True)
@@ -43,9 +42,7 @@ def scripted_server(
 ) -> Iterator[ScriptedServer]:
     recorded: list[Request] = []
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
+    class Handler(QuietHandler):
         def _handle(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             if length:
@@ -54,9 +51,9 @@ def scripted_server(
             recorded.append(request)
             reply = answer(request)
             self.send_response(reply.status)
-            for name, value in reply.headers.items():
+            headers = {"Content-Length": str(len(reply.body)), **reply.headers}
+            for name, value in headers.items():
                 self.send_header(name, value)
-            self.send_header("Content-Length", str(len(reply.body)))
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(reply.body)
@@ -70,21 +67,5 @@ def scripted_server(
         def do_POST(self) -> None:
             self._handle()
 
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    if tls is not None:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(str(tls[0]), str(tls[1]))
-        server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield ScriptedServer(
-            f"127.0.0.1:{server.server_address[1]}", "https" if tls else "http", recorded
-        )
-    finally:
-        server.shutdown()
-        server.server_close()
+    with loopback_server(Handler, tls) as host:
+        yield ScriptedServer(host, "https" if tls else "http", recorded)

@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import base64
 import json
-import ssl
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -24,6 +21,8 @@ import trustme
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from tests.support.loopback import QuietHandler, loopback_server
 
 SERVICE = "pinner-test-registry"
 ISSUER = "pinner-test-issuer"
@@ -99,7 +98,7 @@ def token_issuer(
     refresh-token grant, by POST) get a token; anonymous requests get 401."""
     recorded: list[dict[str, list[str]]] = []
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             form = parse_qs(self.rfile.read(length).decode())
@@ -138,23 +137,9 @@ def token_issuer(
                 return f"user:{user}"
             return "refused"
 
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    if tls:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(str(pki.server_cert), str(pki.server_key))
-        server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with loopback_server(Handler, (pki.server_cert, pki.server_key) if tls else None) as host:
         scheme = "https" if tls else "http"
-        yield TokenIssuer(f"{scheme}://127.0.0.1:{server.server_address[1]}/token", recorded)
-    finally:
-        server.shutdown()
-        server.server_close()
+        yield TokenIssuer(f"{scheme}://{host}/token", recorded)
 
 
 def token_auth_config(issuer: TokenIssuer, pki: LoopbackPKI) -> str:
