@@ -107,58 +107,59 @@ ConfigOption = Annotated[
 ]
 
 
-@app.command(
-    epilog="Examples:\n\n"
-    "  pinner pin                      # every Dockerfile and compose file here\n\n"
-    "  pinner pin --dry-run Dockerfile # show the diff, write nothing\n\n"
-    "  pinner pin --check              # exit 1 while anything is unpinned"
+def _examples(*lines: str) -> str:
+    return "Examples:\n\n" + "\n\n".join(f"  {line}" for line in lines)
+
+
+def _rewriting_command(name: str, summary: str, examples: tuple[str, ...]) -> None:
+    """Register ``pin`` or ``update``: the same options, a different job."""
+
+    def command(
+        paths: Paths = None,
+        dry_run: DryRun = False,
+        check: CheckOption = False,
+        output: FormatOption = Format.TEXT,
+        jobs: Jobs = None,
+        quiet: Quiet = False,
+        verbose: Verbose = False,
+        resolver: ResolverOption = None,
+        config: ConfigOption = None,
+    ) -> None:
+        from pinner.outcome import Command
+
+        verbosity = (quiet, verbose)
+        _run(Command(name), paths, dry_run, check, output, jobs, verbosity, resolver, config)
+
+    app.command(name, help=summary, epilog=_examples(*examples))(command)
+
+
+_rewriting_command(
+    "pin",
+    "Add the digest each image's tag points to, in place: python:3.12 becomes"
+    " python:3.12@sha256:...; untagged images are written name:latest@sha256:....",
+    (
+        "pinner pin                      # every Dockerfile and compose file here",
+        "pinner pin --dry-run Dockerfile # show the diff, write nothing",
+        "pinner pin --check              # exit 1 while anything is unpinned",
+    ),
 )
-def pin(
-    paths: Paths = None,
-    dry_run: DryRun = False,
-    check: CheckOption = False,
-    output: FormatOption = Format.TEXT,
-    jobs: Jobs = None,
-    quiet: Quiet = False,
-    verbose: Verbose = False,
-    resolver: ResolverOption = None,
-    config: ConfigOption = None,
-) -> None:
-    """Add the digest each image's tag points to, in place: python:3.12 becomes
-    python:3.12@sha256:...; untagged images are written name:latest@sha256:...."""
-    from pinner.outcome import Command
-
-    _run(Command.PIN, paths, dry_run, check, output, jobs, (quiet, verbose), resolver, config)
-
-
-@app.command(
-    epilog="Examples:\n\n"
-    "  pinner update                        # refresh every digest here, in place\n\n"
-    "  pinner update --dry-run              # show what would move\n\n"
-    "  pinner update --format markdown      # a pull-request body on stdout"
+_rewriting_command(
+    "update",
+    "Look up the tag of every reference, pinned or not: replace digests whose tag"
+    " has moved and pin the unpinned. A per-platform pin stays per-platform.",
+    (
+        "pinner update                   # refresh every digest here, in place",
+        "pinner update --dry-run         # show what would move",
+        "pinner update --format markdown # a pull-request body on stdout",
+    ),
 )
-def update(
-    paths: Paths = None,
-    dry_run: DryRun = False,
-    check: CheckOption = False,
-    output: FormatOption = Format.TEXT,
-    jobs: Jobs = None,
-    quiet: Quiet = False,
-    verbose: Verbose = False,
-    resolver: ResolverOption = None,
-    config: ConfigOption = None,
-) -> None:
-    """Look up the tag of every reference, pinned or not: replace digests whose tag
-    has moved and pin the unpinned. A per-platform pin stays per-platform."""
-    from pinner.outcome import Command
-
-    _run(Command.UPDATE, paths, dry_run, check, output, jobs, (quiet, verbose), resolver, config)
 
 
 @app.command(
-    epilog="Examples:\n\n"
-    "  pinner check               # offline: exit 1 while anything is unpinned\n\n"
-    "  pinner check --stale       # also ask registries: stale or missing digests"
+    epilog=_examples(
+        "pinner check                    # offline: exit 1 while anything is unpinned",
+        "pinner check --stale            # also ask registries: stale, missing",
+    )
 )
 def check(
     paths: Paths = None,
