@@ -20,7 +20,7 @@ from pinner import __version__
 
 if TYPE_CHECKING:
     from pinner.config import Config
-    from pinner.outcome import Command, Outcome
+    from pinner.outcome import Command, Mode, Outcome
     from pinner.resolve.protocol import Resolver
 
 app = typer.Typer(
@@ -125,10 +125,19 @@ def _rewriting_command(name: str, summary: str, examples: tuple[str, ...]) -> No
         resolver: ResolverOption = None,
         config: ConfigOption = None,
     ) -> None:
-        from pinner.outcome import Command
+        from pinner.outcome import Command, Mode
 
-        verbosity = (quiet, verbose)
-        _run(Command(name), paths, dry_run, check, output, jobs, verbosity, resolver, config)
+        _run(
+            Command(name),
+            paths,
+            Mode.CHECK if check else Mode.DRY_RUN if dry_run else Mode.WRITE,
+            output=output,
+            jobs=jobs,
+            quiet=quiet,
+            verbose=verbose,
+            resolver=resolver,
+            config_path=config,
+        )
 
     app.command(name, help=summary, epilog=_examples(*examples))(command)
 
@@ -179,28 +188,42 @@ def check(
 ) -> None:
     """List every reference without a digest and exit 1 if there is one. Offline
     unless --stale: no network, for the pre-commit hook."""
-    from pinner.outcome import Command
+    from pinner.outcome import Command, Mode
 
     # A check writes nothing; its exit code says whether it found work.
-    _run(Command.CHECK, paths, False, True, output, jobs, (quiet, verbose), resolver, config, stale)
+    _run(
+        Command.CHECK,
+        paths,
+        Mode.CHECK,
+        output=output,
+        jobs=jobs,
+        quiet=quiet,
+        verbose=verbose,
+        resolver=resolver,
+        config_path=config,
+        stale=stale,
+    )
 
 
 def _run(
     command: Command,
     paths: list[str] | None,
-    dry_run: bool,
-    check: bool,
+    mode: Mode,
+    *,
     output: Format,
     jobs: int | None,
-    verbosity: tuple[bool, bool],
+    quiet: bool,
+    verbose: bool,
     resolver: ResolverName | None,
     config_path: Path | None,
     stale: bool = False,
 ) -> None:
+    import dataclasses
+
     from pinner.config import find_config, load_config
     from pinner.files import FileError
-    from pinner.outcome import Mode
     from pinner.pipeline import run
+    from pinner.resolve.errors import DaemonUnavailableError
 
     try:
         config = load_config(config_path or find_config(Path.cwd()))
@@ -208,11 +231,9 @@ def _run(
         print(f"pinner: {error}", file=sys.stderr)
         raise typer.Exit(2) from None
     if jobs is not None:
-        config = _with(config, jobs=jobs)
+        config = dataclasses.replace(config, jobs=jobs)
     chosen = resolver.value if resolver is not None else config.resolver
-    mode = Mode.CHECK if check else Mode.DRY_RUN if dry_run else Mode.WRITE
     progress = None
-    quiet = verbosity[0]
     if sys.stderr.isatty() and not quiet:
         from pinner.report.progress import TerminalProgress
 
@@ -231,32 +252,19 @@ def _run(
         # Files are replaced by rename, so none is left half-written.
         print("pinner: interrupted", file=sys.stderr)
         raise typer.Exit(130) from None
-    except ResolverUnavailableError as error:
+    except DaemonUnavailableError as error:
         print(f"pinner: {error}", file=sys.stderr)
         raise typer.Exit(2) from None
-    _print(outcome, output, *verbosity)
+    _print(outcome, output, quiet, verbose)
     raise typer.Exit(outcome.exit_code())
-
-
-def _with(config: Config, **changes: object) -> Config:
-    import dataclasses
-
-    return dataclasses.replace(config, **changes)  # type: ignore[arg-type]
-
-
-class ResolverUnavailableError(Exception):
-    pass
 
 
 def _resolver_factory(name: str, config: Config) -> Callable[[], Resolver]:
     def make() -> Resolver:
         if name == "docker":
-            from pinner.resolve.docker_engine import DaemonUnavailableError, DockerResolver
+            from pinner.resolve.docker_engine import DockerResolver
 
-            try:
-                return DockerResolver(timeout=config.read_timeout)
-            except DaemonUnavailableError as error:
-                raise ResolverUnavailableError(str(error)) from None
+            return DockerResolver(timeout=config.read_timeout)
         from pinner.resolve.registry import RegistryResolver
         from pinner.resolve.transport import RetryPolicy
 

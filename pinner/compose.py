@@ -10,7 +10,6 @@ services that share it through aliases or merge keys share one edit.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -18,6 +17,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from pinner.discover import may_be_compose
 from pinner.expansion import COMPOSE_ADVICE, trailing_expansion
 from pinner.files import FileError
 from pinner.reference import ImageReference
@@ -25,7 +25,6 @@ from pinner.site import IGNORE_COMMENT, Site, SiteKind, Verdict, classify_litera
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _MAX_MERGE_DEPTH = 16
-_SERVICES_KEY = re.compile(r"^services\s*:", re.MULTILINE)
 
 
 @dataclass
@@ -37,7 +36,7 @@ class _ImageNode:
 
 def looks_like_compose(text: str) -> bool:
     """True when the text is a YAML mapping with a ``services`` key."""
-    if _SERVICES_KEY.search(text) is None:
+    if not may_be_compose(text):
         return False
     try:
         return any(_services(root) is not None for root in _compose(text))

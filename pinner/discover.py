@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import fnmatch
 import os
+import re
 import subprocess
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -58,6 +59,15 @@ def kind_by_name(name: str) -> FileKind | None:
     if any(fnmatch.fnmatchcase(name, pattern) for pattern in _DOCKERFILE_PATTERNS):
         return FileKind.DOCKERFILE
     return None
+
+
+_SERVICES_KEY = re.compile(r"^services\s*:", re.MULTILINE)
+
+
+def may_be_compose(text: str) -> bool:
+    """A quick test, before any YAML is parsed: a compose file has ``services:``
+    at the start of a line. False means it certainly is not one."""
+    return _SERVICES_KEY.search(text) is not None
 
 
 def name_says_compose(name: str) -> bool:

@@ -9,18 +9,18 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from pinner import plan
 from pinner.config import Config
-from pinner.discover import Candidate, FileKind, discover
+from pinner.discover import Candidate, FileKind, discover, may_be_compose
 from pinner.edit import apply_edits, write_atomically
 from pinner.files import FileError, read_text
 from pinner.outcome import Command, FileResult, Mode, Outcome, SiteResult
 from pinner.reference import ImageReference
 from pinner.resolve.batch import in_parallel
 from pinner.resolve.errors import ResolveError
-from pinner.resolve.freshness import Refresh, refresh_or_error
+from pinner.resolve.freshness import Refresh, refresh
 from pinner.resolve.manifest import Platform
 from pinner.resolve.protocol import Resolver
 
@@ -32,8 +32,8 @@ from pinner.site import Site, Verdict
 def scan_text(candidate: Candidate, text: str) -> list[Site]:
     """Sites of one file, by its kind; a file named by the user is judged by its text."""
     kind = candidate.kind
-    if kind is None and "services" not in text:
-        kind = FileKind.DOCKERFILE  # no need to load a YAML parser to know that
+    if kind is None and not may_be_compose(text):
+        kind = FileKind.DOCKERFILE  # known without loading a YAML parser
     if kind is None or kind is FileKind.COMPOSE:
         # Imported only when needed: ruamel.yaml is the slowest import pinner has.
         from pinner.compose import looks_like_compose, scan_compose
@@ -151,6 +151,9 @@ class _LazyResolver:
             self._resolver.close()
 
 
+Answer = TypeVar("Answer")
+
+
 def _result(
     site: Site,
     command: Command,
@@ -183,7 +186,7 @@ def _look_up_tags(
     for site in sites:
         assert site.reference is not None
         unique.setdefault(site.reference.lookup_key, site.reference)
-    work = {key: _lookup(resolver.resolve, ref) for key, ref in unique.items()}
+    work = {key: _catching(resolver.resolve, ref) for key, ref in unique.items()}
     return in_parallel(work, jobs, on_done)
 
 
@@ -201,16 +204,18 @@ def _refresh(
         if key not in work:
             assert site.reference is not None
             platform = Platform.parse(site.platform)
-            work[key] = functools.partial(refresh_or_error, resolver, site.reference, platform)
+            work[key] = _catching(functools.partial(refresh, resolver), site.reference, platform)
     return in_parallel(work, jobs, on_done)
 
 
-def _lookup(
-    function: Callable[[ImageReference], str], reference: ImageReference
-) -> Callable[[], str | ResolveError]:
-    def call() -> str | ResolveError:
+def _catching(
+    function: Callable[..., Answer], *arguments: object
+) -> Callable[[], Answer | ResolveError]:
+    """A lookup to run later, whose ResolveError becomes its answer."""
+
+    def call() -> Answer | ResolveError:
         try:
-            return function(reference)
+            return function(*arguments)
         except ResolveError as error:
             return error
 

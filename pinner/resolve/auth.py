@@ -123,21 +123,11 @@ class Authenticator:
         repository). Best effort: a scope left out is asked for when it is needed."""
         if challenge.scheme != "bearer" or "realm" not in challenge.params:
             return
-        realm = challenge.params["realm"]
-        _check_realm(realm, registry_url, host)
         credentials = self._credentials.for_host(host)
         wanted = [scope for scope in scopes if self.cached(host, scope) is None]
         for start in range(0, len(wanted), _SCOPES_PER_TOKEN):
             batch = wanted[start : start + _SCOPES_PER_TOKEN]
-            with self._lock:
-                self.token_requests += 1
-            answer = self._ask_realm(
-                realm, challenge.params.get("service"), batch, credentials, host
-            )
-            token = _parse_token(answer, host)
-            with self._lock:
-                for scope in batch:
-                    self._tokens[f"{host} {scope}"] = token
+            self._issue(host, registry_url, batch, challenge.params, credentials)
 
     def answer(
         self, host: str, registry_url: str, scope: str, challenge: Challenge | None, what: str
@@ -167,15 +157,28 @@ class Authenticator:
             cached = self.cached(host, scope)
             if cached is not None:
                 return cached
-            realm = params["realm"]
-            _check_realm(realm, registry_url, host)
-            with self._lock:
-                self.token_requests += 1
-            answer = self._ask_realm(realm, params.get("service"), [scope], credentials, host)
-            token = _parse_token(answer, host)
-            with self._lock:
-                self._tokens[key] = token
-            return token.header
+            return self._issue(host, registry_url, [scope], params, credentials)
+
+    def _issue(
+        self,
+        host: str,
+        registry_url: str,
+        scopes: list[str],
+        params: dict[str, str],
+        credentials: Credentials | None,
+    ) -> str:
+        """Ask the realm for one token covering ``scopes``; cache it for each."""
+        realm = params["realm"]
+        _check_realm(realm, registry_url, host)
+        with self._lock:
+            self.token_requests += 1
+        token = _parse_token(
+            self._ask_realm(realm, params.get("service"), scopes, credentials, host), host
+        )
+        with self._lock:
+            for scope in scopes:
+                self._tokens[f"{host} {scope}"] = token
+        return token.header
 
     def _ask_realm(
         self,

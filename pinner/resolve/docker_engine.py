@@ -18,6 +18,7 @@ from pinner.reference import ImageReference, is_sha256_digest
 from pinner.resolve.auth import CredentialSource, DockerConfigCredentials
 from pinner.resolve.errors import (
     BadResponseError,
+    DaemonUnavailableError,
     DeniedError,
     NotFoundError,
     ResolveError,
@@ -27,10 +28,6 @@ from pinner.resolve.manifest import INDEX_MEDIA_TYPES, Manifest, Platform
 
 if TYPE_CHECKING:
     import docker
-
-
-class DaemonUnavailableError(Exception):
-    """No Docker Engine answers; the message says what to do instead."""
 
 
 class DockerResolver:

@@ -31,3 +31,9 @@ class BadResponseError(ResolveError):
 
 class RateLimitedError(ResolveError):
     kind = "rate limited"
+
+
+class DaemonUnavailableError(Exception):
+    """No Docker Engine answers; the message says what to do instead.
+
+    Not a ResolveError: without an Engine no lookup at all can be made."""

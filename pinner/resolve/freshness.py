@@ -83,12 +83,3 @@ def _with_platform_check(
             platform_missing=True,
         )
     return Refresh(Freshness.CURRENT, digest, f"the pinned index has {wanted}")
-
-
-def refresh_or_error(
-    resolver: Resolver, reference: ImageReference, wanted: Platform | None
-) -> Refresh | ResolveError:
-    try:
-        return refresh(resolver, reference, wanted)
-    except ResolveError as error:
-        return error

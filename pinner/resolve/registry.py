@@ -99,7 +99,7 @@ class RegistryResolver:
         by_host: dict[str, list[str]] = {}
         for reference in references:
             scopes = by_host.setdefault(reference.api_host, [])
-            scope = f"repository:{reference.path}:pull"
+            scope = _pull_scope(reference)
             if scope not in scopes:
                 scopes.append(scope)
         for host in by_host:
@@ -228,7 +228,7 @@ class RegistryResolver:
         self, method: str, reference: ImageReference, url: str, *, stream: bool = False
     ) -> requests.Response:
         host = reference.api_host
-        scope = f"repository:{reference.path}:pull"
+        scope = _pull_scope(reference)
         cached = self._auth.cached(host, scope)
         response = self._request(method, url, cached, stream)
         if response.status_code != 401:
@@ -289,6 +289,10 @@ class RegistryResolver:
                 return True
         except (OSError, ValueError):
             return False
+
+
+def _pull_scope(reference: ImageReference) -> str:
+    return f"repository:{reference.path}:pull"
 
 
 def _media_type(response: requests.Response) -> str:
