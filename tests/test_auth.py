@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 import base64
+import itertools
 import json
+import time
 from pathlib import Path
 
 import pytest
 
-from pinner.resolve.auth import Credentials, DockerConfigCredentials
+from pinner.resolve.auth import Authenticator, Credentials, DockerConfigCredentials, NoCredentials
 from pinner.resolve.challenge import parse_challenge
+from pinner.resolve.transport import RetryPolicy, Transport, new_session
+from tests.support.scripted_server import Reply, Request, scripted_server
 
 
 def _config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, config: object) -> None:
@@ -70,3 +74,30 @@ def test_parse_challenge(header: str, scheme: str, params: dict[str, str]) -> No
 
 def test_an_empty_challenge_is_none() -> None:
     assert parse_challenge("  ") is None
+
+
+def test_a_token_is_reused_for_its_scope_until_it_expires(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    issued = itertools.count(1)
+
+    def realm(request: Request) -> Reply:
+        body = json.dumps({"token": f"t{next(issued)}", "expires_in": 65}).encode()
+        return Reply(200, {"Content-Type": "application/json"}, body)
+
+    with scripted_server(realm) as service:
+        challenge = parse_challenge(f'Bearer realm="{service.url}/token",service="s"')
+        auth = Authenticator(Transport(new_session(1), RetryPolicy()), NoCredentials())
+        scope = "repository:a/b:pull"
+        first = auth.answer("127.0.0.1:1", "http://127.0.0.1:1", scope, challenge, "a/b")
+        again = auth.answer("127.0.0.1:1", "http://127.0.0.1:1", scope, challenge, "a/b")
+        assert first == again == "Bearer t1"
+        assert len(service.requests) == 1
+        now = time.monotonic()
+        # 65 s of life, renewed 5 s early: still good at +59 s, renewed at +61 s.
+        monkeypatch.setattr(time, "monotonic", lambda: now + 59)
+        assert auth.cached("127.0.0.1:1", scope) == "Bearer t1"
+        monkeypatch.setattr(time, "monotonic", lambda: now + 61)
+        renewed = auth.answer("127.0.0.1:1", "http://127.0.0.1:1", scope, challenge, "a/b")
+        assert renewed == "Bearer t2"
+        assert len(service.requests) == 2

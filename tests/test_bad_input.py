@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_pinner
+from tests.conftest import REPO_ROOT
 from tests.support.registry import Pusher, RunningRegistry
 
 pytestmark = pytest.mark.registry
@@ -19,6 +21,22 @@ def _alias_bomb(image: str) -> str:
         lines.append(f"a{level}: &a{level} [" + ", ".join([f"*a{level - 1}"] * 9) + "]")
     lines += ["services:", "  web:", f"    image: {image}", "    labels: *a9"]
     return "\n".join(lines) + "\n"
+
+
+def _pin_without_dac_override(tree: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``pinner pin .``; as root, without the capabilities that let root read
+    any file whatever its mode, so that a mode-000 file is really unreadable."""
+    prefix = []
+    if os.geteuid() == 0:
+        prefix = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"]
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "pinner", "pin", "."],
+        cwd=tree,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+    )
 
 
 def test_bad_files_are_reported_and_left_alone(
@@ -45,8 +63,11 @@ def test_bad_files_are_reported_and_left_alone(
     (tree / "dangling").mkdir()
     (tree / "dangling" / "Dockerfile").symlink_to(tree / "nowhere")
     os.mkfifo(tree / "fifo.Dockerfile")
+    (tree / "locked").mkdir()
+    (tree / "locked" / "Dockerfile").write_text(f"FROM {image}\n")
+    (tree / "locked" / "Dockerfile").chmod(0)
 
-    result = run_pinner("pin", ".", cwd=tree)
+    result = _pin_without_dac_override(tree)
 
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
@@ -58,9 +79,12 @@ def test_bad_files_are_reported_and_left_alone(
         "loop/Dockerfile: cannot read",
         "dangling/Dockerfile: cannot read",
         "fifo.Dockerfile: not a regular file",
+        "locked/Dockerfile: cannot read: Permission denied",
     }
     for start in expected_starts:
         assert sum(line.startswith(start) for line in errors) == 1, (start, result.stderr)
+    (tree / "locked" / "Dockerfile").chmod(0o600)
+    assert (tree / "locked" / "Dockerfile").read_text() == f"FROM {image}\n"
     for name in ("broken/compose.yaml", "latin1/Dockerfile", "binary/Dockerfile"):
         assert (tree / name).read_bytes() == files[name], name
     assert (tree / "good/Dockerfile").read_text() == f"FROM {image}@{digest}\n"

@@ -144,6 +144,29 @@ def test_try_repo_runs_the_check_hook(hook_repo: tuple[Path, str], tmp_path: Pat
     assert "Dockerfile:1: python:3.12 has no digest" in result.stdout
 
 
+def test_try_repo_pin_bases_modifies_then_passes(
+    hook_repo: tuple[Path, str], registry: RunningRegistry, pusher: Pusher, tmp_path: Path
+) -> None:
+    repo, _ = hook_repo
+    digest, _ = pusher.image("hooks/try", "1")
+    _run(["git", "init", "-q"], tmp_path, check=True)
+    compose = tmp_path / "compose.yaml"
+    compose.write_text(f"services:\n  app:\n    image: {registry.host}/hooks/try:1\n")
+    _run(["git", "add", "-A"], tmp_path, check=True)
+    try_repo = [*PRE_COMMIT, "try-repo", str(repo), "pin-bases", "--all-files"]
+
+    first = _run(try_repo, tmp_path)
+
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert "files were modified by this hook" in first.stdout
+    assert compose.read_text() == (
+        f"services:\n  app:\n    image: {registry.host}/hooks/try:1@{digest}\n"
+    )
+    _run(["git", "add", "-A"], tmp_path, check=True)
+    second = _run(try_repo, tmp_path)
+    assert second.returncode == 0, second.stdout + second.stderr
+
+
 @pytest.mark.parametrize(
     "name",
     [
