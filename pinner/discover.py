@@ -51,6 +51,20 @@ class Candidate:
     path: Path
     shown_as: str  # as the user would write it, relative where it can be
     kind: FileKind | None  # None: named on the command line; the text decides
+    root: Path  # the folder being processed: a symbolic link may not lead out of it
+
+    def link_problem(self) -> FileError | None:
+        """Why the file is not read: a symbolic link that leads outside ``root``."""
+        if not self.path.is_symlink():
+            return None
+        target = Path(os.path.realpath(self.path))
+        if target.is_relative_to(os.path.realpath(self.root)):
+            return None
+        return FileError(
+            self.shown_as,
+            f"a symbolic link to {target}, outside {self.root}; not followed"
+            " (name the target to pin it)",
+        )
 
 
 def kind_by_name(name: str) -> FileKind | None:
@@ -84,13 +98,21 @@ def discover(paths: Sequence[str]) -> tuple[list[Candidate], list[FileError]]:
             found.extend(_in_folder(path, problems))
         elif path.exists() or path.is_symlink():
             kind = FileKind.COMPOSE if name_says_compose(path.name) else None
-            found.append(Candidate(path, given, kind))
+            found.append(Candidate(path, given, kind, _root_of_named_file(path)))
         else:
             problems.append(FileError(given, "no such file or folder"))
     unique: dict[str, Candidate] = {}
     for candidate in found:
         unique.setdefault(_identity(candidate.path), candidate)
     return sorted(unique.values(), key=lambda c: c.shown_as), problems
+
+
+def _root_of_named_file(path: Path) -> Path:
+    """The folder a file named on the command line belongs to: the current
+    folder when it lies below it (as pre-commit names files), else its own."""
+    here = Path.cwd()
+    absolute = Path(os.path.abspath(path))
+    return here if absolute.is_relative_to(here) else absolute.parent
 
 
 def _identity(path: Path) -> str:
@@ -107,7 +129,7 @@ def _in_folder(root: Path, problems: list[FileError]) -> Iterator[Candidate]:
         kind = kind_by_name(relative.rsplit("/", 1)[-1])
         if kind is not None:
             path = root / relative
-            yield Candidate(path, os.path.normpath(str(path)), kind)
+            yield Candidate(path, os.path.normpath(str(path)), kind, root)
 
 
 def _git_files(root: Path) -> list[str] | None:

@@ -1,11 +1,12 @@
-"""Edits: splice new text into a file's text (pure), show a diff, write atomically."""
+"""Edits: splice new text into a file's text, and show the difference (pure).
+
+Writing the result is the job of :mod:`pinner.write`.
+"""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -45,29 +46,3 @@ def _diff_lines(text: str) -> Sequence[str]:
     if last:
         lines.append(last + "\n\\ No newline at end of file\n")
     return lines
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace the file's content in one rename, keeping its mode.
-
-    The new content goes to a temporary file in the same folder first, so an
-    interrupted run leaves either the old file or the new one, never half.
-    A symbolic link is followed: the file it points to is replaced.
-    """
-    import tempfile
-
-    target = path.resolve()
-    mode = target.stat().st_mode & 0o7777
-    descriptor, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".pinner"
-    )
-    try:
-        # No fsync: the rename is what makes an interrupted run safe, and an
-        # fsync per file would cost more than every other step of a large run.
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

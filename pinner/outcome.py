@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from dataclasses import dataclass, field
 
@@ -30,12 +31,18 @@ class Status(str, enum.Enum):
     PINNED = "pinned"  # has a digest; not looked up (offline check)
     UNPINNED = "unpinned"  # has no digest (offline check)
     STALE = "stale"  # the tag moved (check --stale)
-    MISSING = "missing"  # the pinned digest is gone from the repository
+    MISSING = "missing"  # the pinned digest is gone: a build fails
+    TAG_GONE = "tag-gone"  # the tag is gone, the pinned digest is still there
+    PLATFORM_MISSING = "platform-missing"  # the pin has no manifest for FROM --platform
+    PLATFORM_GONE = "platform-gone"  # the tag no longer offers the pinned platform
     SKIPPED = "skipped"  # left alone; the reason says why
-    ERROR = "error"  # could not be looked up, or is not a valid reference
+    ERROR = "error"  # could not be looked up or written, or is not a valid reference
 
 
-FINDINGS = frozenset({Status.UNPINNED, Status.STALE, Status.MISSING})
+# What a build will meet, whatever the command: exit 1 even after an update.
+BROKEN = frozenset({Status.MISSING, Status.TAG_GONE, Status.PLATFORM_MISSING, Status.PLATFORM_GONE})
+# What `pinner check` exits 1 for.
+FINDINGS = BROKEN | {Status.UNPINNED, Status.STALE}
 
 
 @dataclass(frozen=True)
@@ -47,7 +54,7 @@ class SiteResult:
     edit: Edit | None = None
     message: str = ""  # the reason, the registry's answer, or a note
     added_latest: bool = False  # an untagged reference was written name:latest@...
-    problem: bool = False  # a finding beyond the status (a platform missing from an index)
+    unwritten: bool = False  # an error because its file could not be written
 
 
 @dataclass
@@ -57,10 +64,25 @@ class FileResult:
     sites: list[Site]
     results: list[SiteResult] = field(default_factory=list)
     new_text: str = ""
+    write_error: str | None = None  # why the new text was not written
 
     @property
     def path(self) -> str:
         return self.candidate.shown_as
+
+    def fail_write(self, message: str) -> None:
+        """The new text could not be written: every change it held becomes an error."""
+        self.write_error = message
+        message = f"not written: {message}"
+        self.new_text = self.text
+        self.results = [
+            dataclasses.replace(
+                result, status=Status.ERROR, edit=None, message=message, unwritten=True
+            )
+            if result.edit is not None
+            else result
+            for result in self.results
+        ]
 
     @property
     def changed(self) -> bool:
@@ -85,13 +107,17 @@ class Outcome:
     def changed_files(self) -> list[FileResult]:
         return [file for file in self.files if file.changed]
 
+    @property
+    def unwritten_files(self) -> list[FileResult]:
+        return [file for file in self.files if file.write_error is not None]
+
     def count(self, status: Status) -> int:
         return sum(result.status is status for result in self.results)
 
     def exit_code(self) -> int:
-        if self.problems or self.count(Status.ERROR):
+        if self.problems or self.unwritten_files or self.count(Status.ERROR):
             return 2
         if self.mode is Mode.CHECK and self.changed_files:
             return 1
-        findings = any(r.status in FINDINGS or r.problem for r in self.results)
-        return 1 if self.command is Command.CHECK and findings else 0
+        found = FINDINGS if self.command is Command.CHECK else BROKEN
+        return 1 if any(result.status in found for result in self.results) else 0

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, TypeVar
 from pinner import plan
 from pinner.config import Config
 from pinner.discover import Candidate, FileKind, discover, may_be_compose
-from pinner.edit import apply_edits, write_atomically
+from pinner.edit import apply_edits
 from pinner.files import FileError, read_text
 from pinner.outcome import Command, FileResult, Mode, Outcome, SiteResult
 from pinner.reference import ImageReference
@@ -27,6 +27,7 @@ from pinner.resolve.protocol import Resolver
 if TYPE_CHECKING:
     from pinner.report.progress import TerminalProgress as Progress
 from pinner.site import Site, Verdict
+from pinner.write import ChangedWhileRunningError, WriteError, replace_if_unchanged
 
 
 def scan_text(candidate: Candidate, text: str) -> list[Site]:
@@ -53,6 +54,10 @@ def scan_files(
     results: list[FileResult] = []
     for candidate in candidates:
         if candidate.kind is not None and config.excludes(candidate.path):
+            continue
+        link_problem = candidate.link_problem()
+        if link_problem is not None:
+            problems.append(link_problem)
             continue
         try:
             text = read_text(candidate.path, candidate.shown_as)
@@ -88,48 +93,84 @@ def run(
     progress: Progress | None = None,
 ) -> Outcome:
     """Run one command. ``resolver`` makes the resolver, only if a lookup is needed."""
-    looks_up_tags = command is not Command.CHECK
-    refreshes = command is Command.UPDATE or (command is Command.CHECK and stale)
-
-    def wanted(site: Site) -> bool:
-        return (looks_up_tags and site.verdict is Verdict.PIN) or (
-            refreshes and site.verdict is Verdict.PINNED
-        )
-
     lazy = _LazyResolver(resolver)
+    answers = _Answers(command, stale, lazy, config.jobs)
 
     def warm_up(site: Site) -> None:
         # Start talking to each registry host while the other files are scanned.
-        if site.reference is not None and wanted(site) and resolver is not None:
+        if site.reference is not None and answers.wanted(site) and resolver is not None:
             lazy.get().warm_up(site.reference.api_host)
 
-    digests: dict[str, str | ResolveError] = {}
-    refreshed: dict[tuple[str, str, str], Refresh | ResolveError] = {}
     try:
         files, problems = scan_files(paths, config, warm_up)
-        sites = [site for file in files for site in file.sites if wanted(site)]
-        if sites and resolver is not None:
-            looker = lazy.get()
-            looker.prepare(site.reference for site in sites if site.reference)
-            tags = [s for s in sites if s.verdict is Verdict.PIN]
-            pinned = [s for s in sites if s.verdict is Verdict.PINNED]
-            advance = None
-            if progress is not None:
-                progress.start(_unique_count(tags, pinned))
-                advance = progress.advance
-            digests = _look_up_tags(looker, tags, config.jobs, advance)
-            refreshed = _refresh(looker, pinned, config.jobs, advance)
+        answers.look_up([site for file in files for site in file.sites], progress)
+        for file in files:
+            answers.plan(file)
+        if mode is Mode.WRITE:
+            _write(files, config, answers)
     finally:
-        if progress is not None:
-            progress.finish()
         lazy.close()
-    for file in files:
-        file.results = [_result(site, command, stale, digests, refreshed) for site in file.sites]
+    return Outcome(command, mode, files, problems)
+
+
+class _Answers:
+    """What the registries said, kept for the whole run: a file planned again
+    (because it changed while pinner ran) costs lookups only for what is new."""
+
+    def __init__(self, command: Command, stale: bool, lazy: _LazyResolver, jobs: int) -> None:
+        self.command = command
+        self.stale = stale
+        self.lazy = lazy
+        self.jobs = jobs
+        self.looks_up_tags = command is not Command.CHECK
+        self.refreshes = command is Command.UPDATE or (command is Command.CHECK and stale)
+        self.digests: dict[str, str | ResolveError] = {}
+        self.refreshed: dict[tuple[str, str, str], Refresh | ResolveError] = {}
+
+    def wanted(self, site: Site) -> bool:
+        return (self.looks_up_tags and site.verdict is Verdict.PIN) or (
+            self.refreshes and site.verdict in (Verdict.PINNED, Verdict.DIGEST_ONLY)
+        )
+
+    def look_up(self, sites: list[Site], progress: Progress | None = None) -> None:
+        """Ask about every wanted site not asked about yet, each unique question once."""
+        sites = [site for site in sites if self.wanted(site)]
+        if not sites or not self.lazy.available:
+            return
+        tags = [s for s in sites if s.verdict is Verdict.PIN]
+        pinned = [s for s in sites if s.verdict is not Verdict.PIN]
+        tags = [site for site in tags if _tag_key(site) not in self.digests]
+        pinned = [site for site in pinned if _refresh_key(site) not in self.refreshed]
+        if not tags and not pinned:
+            return
+        looker = self.lazy.get()
+        looker.prepare(site.reference for site in tags + pinned if site.reference)
+        advance = None
+        if progress is not None:
+            progress.start(_unique_count(tags, pinned))
+            advance = progress.advance
+        try:
+            self.digests.update(_look_up_tags(looker, tags, self.jobs, advance))
+            self.refreshed.update(_refresh(looker, pinned, self.jobs, advance))
+        finally:
+            if progress is not None:
+                progress.finish()
+
+    def plan(self, file: FileResult) -> None:
+        file.results = [self.result(site) for site in file.sites]
         edits = [result.edit for result in file.results if result.edit is not None]
         file.new_text = apply_edits(file.text, edits)
-    if mode is Mode.WRITE:
-        _write(files, problems)
-    return Outcome(command, mode, files, problems)
+
+    def result(self, site: Site) -> SiteResult:
+        reference = site.reference
+        if self.command is Command.CHECK and not (self.stale and self.wanted(site)):
+            return plan.offline(site)
+        if reference is None or not self.wanted(site):
+            return plan.offline(site) if self.command is Command.PIN else plan.left_alone(site)
+        if site.verdict is Verdict.PIN:
+            return plan.pin(site, self.digests[_tag_key(site)])
+        answer = self.refreshed[_refresh_key(site)]
+        return plan.stale_check(site, answer) if self.stale else plan.update(site, answer)
 
 
 class _LazyResolver:
@@ -139,6 +180,10 @@ class _LazyResolver:
     def __init__(self, factory: Callable[[], Resolver] | None) -> None:
         self._factory = factory
         self._resolver: Resolver | None = None
+
+    @property
+    def available(self) -> bool:
+        return self._factory is not None
 
     def get(self) -> Resolver:
         if self._resolver is None:
@@ -154,29 +199,13 @@ class _LazyResolver:
 Answer = TypeVar("Answer")
 
 
-def _result(
-    site: Site,
-    command: Command,
-    stale: bool,
-    digests: dict[str, str | ResolveError],
-    refreshed: dict[tuple[str, str, str], Refresh | ResolveError],
-) -> SiteResult:
-    reference = site.reference
-    if command is Command.CHECK and not (stale and site.verdict is Verdict.PINNED):
-        return plan.offline(site)
-    if reference is None or site.verdict not in (Verdict.PIN, Verdict.PINNED):
-        return plan.left_alone(site)
-    if site.verdict is Verdict.PIN:
-        return plan.pin(site, digests[reference.lookup_key])
-    if command is Command.PIN:
-        return plan.offline(site)
-    answer = refreshed[_refresh_key(site)]
-    return plan.stale_check(site, answer) if stale else plan.update(site, answer)
-
-
 def _unique_count(tags: list[Site], pinned: list[Site]) -> int:
-    keys = {s.reference.lookup_key for s in tags if s.reference}
-    return len(keys) + len({_refresh_key(site) for site in pinned})
+    return len({_tag_key(site) for site in tags}) + len({_refresh_key(site) for site in pinned})
+
+
+def _tag_key(site: Site) -> str:
+    assert site.reference is not None
+    return site.reference.lookup_key
 
 
 def _look_up_tags(
@@ -185,7 +214,7 @@ def _look_up_tags(
     unique: dict[str, ImageReference] = {}
     for site in sites:
         assert site.reference is not None
-        unique.setdefault(site.reference.lookup_key, site.reference)
+        unique.setdefault(_tag_key(site), site.reference)
     work = {key: _catching(resolver.resolve, ref) for key, ref in unique.items()}
     return in_parallel(work, jobs, on_done)
 
@@ -222,17 +251,54 @@ def _catching(
     return call
 
 
-def _write(files: list[FileResult], problems: list[FileError]) -> None:
-    """Write the changed files, several at once: each write waits on the disk."""
+def _write(files: list[FileResult], config: Config, answers: _Answers) -> None:
+    """Write the changed files, several at once: each write waits on the disk.
 
-    def write(file: FileResult) -> FileError | None:
+    A file that changed while pinner ran is read, scanned and planned again
+    (with what the registries already said) and written if it then holds
+    still; pinner never writes a stale copy over someone's edit."""
+    pending = [file for file in files if file.changed]
+    for round_ in range(1, _WRITE_ROUNDS + 1):
+        if not pending:
+            return
+        moved = _write_each(pending)
+        if round_ == _WRITE_ROUNDS:
+            for file in moved:
+                file.fail_write(ChangedWhileRunningError().message)
+            return
+        pending = [file for file in moved if _plan_again(file, config, answers)]
+
+
+_WRITE_ROUNDS = 3
+
+
+def _write_each(files: list[FileResult]) -> list[FileResult]:
+    """Write each file; return those that changed since they were read."""
+
+    def write(file: FileResult) -> bool:
         try:
-            write_atomically(file.candidate.path, file.new_text.encode("utf-8"))
-        except OSError as error:
-            file.new_text = file.text
-            return FileError(file.path, f"cannot write: {error.strerror or error}")
-        return None
+            replace_if_unchanged(
+                file.candidate.path, file.text.encode("utf-8"), file.new_text.encode("utf-8")
+            )
+        except ChangedWhileRunningError:
+            return True
+        except WriteError as error:
+            file.fail_write(error.message)
+        return False
 
-    changed = [file for file in files if file.changed]
-    written = in_parallel({file.path: functools.partial(write, file) for file in changed}, 8)
-    problems.extend(problem for problem in written.values() if problem is not None)
+    written = in_parallel({file.path: functools.partial(write, file) for file in files}, 8)
+    return [file for file in files if written[file.path]]
+
+
+def _plan_again(file: FileResult, config: Config, answers: _Answers) -> bool:
+    """Read, scan and plan a file again; True when it then needs writing."""
+    try:
+        text = read_text(file.candidate.path, file.candidate.shown_as)
+        sites = [_apply_ignore(site, config) for site in scan_text(file.candidate, text)]
+    except FileError as problem:
+        file.fail_write(f"changed while pinner ran, and now: {problem.message}")
+        return False
+    file.text, file.sites, file.new_text = text, sites, text
+    answers.look_up(sites)
+    answers.plan(file)
+    return file.changed

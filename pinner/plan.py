@@ -43,40 +43,35 @@ def pin(site: Site, resolution: str | ResolveError) -> SiteResult:
 
 
 def update(site: Site, refreshed: Refresh | ResolveError) -> SiteResult:
-    """Replace a digest whose tag has moved."""
+    """Replace a digest whose tag has moved (or whose manifest is gone)."""
     old = _digest(site)
     if isinstance(refreshed, ResolveError):
         return SiteResult(site, Status.ERROR, old_digest=old, message=refreshed.message)
-    if refreshed.freshness is Freshness.CURRENT or refreshed.digest == old:
-        return _current(site, refreshed)
+    moves = refreshed.freshness in (Freshness.STALE, Freshness.MISSING)
+    if not moves or refreshed.digest is None or refreshed.digest == old:
+        return _reported(site, refreshed)
     assert old is not None
     offset = site.digest_offset
     edit = Edit(offset - len(old), offset, refreshed.digest)
-    return SiteResult(
-        site, Status.UPDATED, old, refreshed.digest, edit, refreshed.note or _moved(site)
-    )
+    note = refreshed.note or _moved(site)
+    return SiteResult(site, Status.UPDATED, old, refreshed.digest, edit, note)
 
 
 def stale_check(site: Site, refreshed: Refresh | ResolveError) -> SiteResult:
     """What ``pinner check --stale`` says of a pinned reference."""
-    old = _digest(site)
     if isinstance(refreshed, ResolveError):
-        return SiteResult(site, Status.ERROR, old_digest=old, message=refreshed.message)
-    if refreshed.freshness is Freshness.CURRENT:
-        return _current(site, refreshed)
-    status = Status.MISSING if refreshed.freshness is Freshness.MISSING else Status.STALE
-    return SiteResult(site, status, old, refreshed.digest, message=refreshed.note or _moved(site))
+        return SiteResult(site, Status.ERROR, old_digest=_digest(site), message=refreshed.message)
+    return _reported(site, refreshed)
 
 
-def _current(site: Site, refreshed: Refresh) -> SiteResult:
-    return SiteResult(
-        site,
-        Status.CURRENT,
-        _digest(site),
-        refreshed.digest,
-        message=refreshed.note,
-        problem=refreshed.platform_missing,
-    )
+def _reported(site: Site, refreshed: Refresh) -> SiteResult:
+    """A pinned reference as it stands, without changing it."""
+    old = _digest(site)
+    if refreshed.freshness is Freshness.PRESENT:
+        return SiteResult(site, Status.SKIPPED, old, message=f"{site.reason}; {refreshed.note}")
+    status = Status(refreshed.freshness.value)
+    note = refreshed.note or (_moved(site) if status is Status.STALE else "")
+    return SiteResult(site, status, old, refreshed.digest, message=note)
 
 
 def _moved(site: Site) -> str:

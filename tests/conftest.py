@@ -26,6 +26,20 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningRegist
         yield running
 
 
+@pytest.fixture
+def shared_tmp() -> Iterator[Path]:
+    """A folder that other users can reach (pytest's own is root's alone)."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="pinner-shared-"))
+    folder.chmod(0o755)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def pusher(registry: RunningRegistry) -> Pusher:
     return Pusher(registry.url)

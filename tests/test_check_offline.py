@@ -41,7 +41,7 @@ def test_json_report_schema(tmp_path: Path) -> None:
     result = run_pinner("check", "--format", "json", cwd=tmp_path)
     assert result.returncode == 2
     report = json.loads(result.stdout)
-    assert report["version"] == 1
+    assert report["version"] == 2
     assert (report["command"], report["mode"]) == ("check", "check")
     assert report["sites"][1] == {
         "file": "Dockerfile",
@@ -65,6 +65,7 @@ def test_json_report_schema(tmp_path: Path) -> None:
             "file": "bad.Dockerfile",
             "line": 1,
             "message": "not UTF-8 text (byte 0xff); left unchanged",
+            "on": "read",
         }
     ]
     assert report["summary"]["unpinned"] == 1

@@ -1,12 +1,8 @@
 from __future__ import annotations
 
-import os
-import stat
-from pathlib import Path
-
 import pytest
 
-from pinner.edit import Edit, apply_edits, unified_diff, write_atomically
+from pinner.edit import Edit, apply_edits, unified_diff
 
 
 @pytest.mark.parametrize(
@@ -50,39 +46,3 @@ def test_unified_diff_marks_a_missing_final_newline() -> None:
 def test_unified_diff_keeps_form_feeds_inside_lines() -> None:
     diff = unified_diff("D", "RUN a\fb\nFROM a\n", "RUN a\fb\nFROM a@d\n")
     assert " RUN a\fb\n" in diff
-
-
-def test_write_atomically_keeps_mode_and_leaves_no_temporary_file(tmp_path: Path) -> None:
-    target = tmp_path / "Dockerfile"
-    target.write_bytes(b"old")
-    target.chmod(0o640)
-    write_atomically(target, b"new\r\n")
-    assert target.read_bytes() == b"new\r\n"
-    assert stat.S_IMODE(target.stat().st_mode) == 0o640
-    assert sorted(os.listdir(tmp_path)) == ["Dockerfile"]
-
-
-def test_write_atomically_follows_a_symlink(tmp_path: Path) -> None:
-    real = tmp_path / "real"
-    real.write_bytes(b"old")
-    link = tmp_path / "Dockerfile"
-    link.symlink_to(real)
-    write_atomically(link, b"new")
-    assert link.is_symlink()
-    assert real.read_bytes() == b"new"
-
-
-def test_failed_write_leaves_the_file_and_no_temporary(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    target = tmp_path / "Dockerfile"
-    target.write_bytes(b"old")
-
-    def broken_replace(source: str, destination: object) -> None:
-        raise KeyboardInterrupt  # as if the user pressed Ctrl-C at the last moment
-
-    monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(KeyboardInterrupt):
-        write_atomically(target, b"new")
-    assert target.read_bytes() == b"old"
-    assert sorted(os.listdir(tmp_path)) == ["Dockerfile"]

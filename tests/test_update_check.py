@@ -123,17 +123,43 @@ def test_check_stale_says_whether_the_pinned_index_has_the_platform(
     result = run_pinner("check", "--stale", cwd=tmp_path)
     assert result.returncode == 1
     assert "Dockerfile:1: current" in result.stderr and "has linux/arm64" in result.stderr
-    assert "Dockerfile:2: current" in result.stderr and "no linux/s390x manifest" in result.stderr
+    assert "Dockerfile:2: platform-missing" in result.stderr
+    assert "no linux/s390x manifest" in result.stderr
 
 
-def test_a_missing_tag_is_an_error_in_check_stale(
+def test_a_missing_tag_with_its_digest_still_there_is_tag_gone(
     registry: RunningRegistry, pusher: Pusher, tmp_path: Path
 ) -> None:
     digest, _ = pusher.image("gone/app", "1")
-    (tmp_path / "Dockerfile").write_text(f"FROM {registry.host}/gone/app:9@{digest}\n")
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(f"FROM {registry.host}/gone/app:9@{digest}\n")
     result = run_pinner("check", "--stale", cwd=tmp_path)
-    assert result.returncode == 2
-    assert f"not found: tag 9 of {registry.host}/gone/app" in result.stderr
+    assert result.returncode == 1
+    assert f"Dockerfile:1: tag-gone {registry.host}/gone/app:9@{digest}: tag 9 is gone" in (
+        result.stderr
+    )
+    update = run_pinner("update", cwd=tmp_path)
+    assert update.returncode == 1, update.stderr
+    assert "tag-gone" in update.stderr
+    assert dockerfile.read_text() == f"FROM {registry.host}/gone/app:9@{digest}\n"
+
+
+def test_a_missing_tag_and_digest_is_missing_not_an_error(
+    registry: RunningRegistry, pusher: Pusher, tmp_path: Path
+) -> None:
+    digest, _ = pusher.image("vanished/app", "1", content="vanished")
+    pusher.delete_manifest("vanished/app", digest)  # the tag goes with it
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(f"FROM {registry.host}/vanished/app:1@{digest}\n")
+    result = run_pinner("check", "--stale", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    [site] = json.loads(result.stdout)["sites"]
+    assert (site["status"], site["new_digest"]) == ("missing", None)
+    assert "a build will fail" in site["reason"]
+    update = run_pinner("update", cwd=tmp_path)
+    assert update.returncode == 1
+    assert "Dockerfile:1: missing" in update.stderr
+    assert dockerfile.read_text() == f"FROM {registry.host}/vanished/app:1@{digest}\n"
 
 
 def test_markdown_report_is_the_only_thing_on_stdout(

@@ -6,7 +6,7 @@ import json
 
 from pinner.outcome import Outcome, SiteResult, Status
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def json_report(outcome: Outcome) -> str:
@@ -16,12 +16,17 @@ def json_report(outcome: Outcome) -> str:
         "mode": outcome.mode.value,
         "sites": [_site(result) for result in outcome.results],
         "file_errors": [
-            {"file": problem.path, "line": problem.line, "message": problem.message}
+            {"file": problem.path, "line": problem.line, "message": problem.message, "on": "read"}
             for problem in outcome.problems
+        ]
+        + [
+            {"file": file.path, "line": None, "message": file.write_error, "on": "write"}
+            for file in outcome.unwritten_files
         ],
         "summary": {
             "files": len(outcome.files) + len(outcome.problems),
             "changed_files": sorted(file.path for file in outcome.changed_files),
+            "unwritten_files": sorted(file.path for file in outcome.unwritten_files),
             **{status.value: outcome.count(status) for status in Status},
             "exit_code": outcome.exit_code(),
         },

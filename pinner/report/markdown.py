@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pinner.outcome import Mode, Outcome, SiteResult, Status
+from pinner.outcome import BROKEN, Mode, Outcome, SiteResult, Status
 from pinner.report import short, shown
 
-_CHANGES = (Status.ADDED, Status.UPDATED, Status.STALE, Status.MISSING, Status.UNPINNED)
+_CHANGES = (Status.ADDED, Status.UPDATED, Status.STALE, Status.UNPINNED, *sorted(BROKEN))
 
 
 def markdown_report(outcome: Outcome) -> str:
@@ -29,11 +29,23 @@ def markdown_report(outcome: Outcome) -> str:
             lines.append(f"| `{image}` | {old_cell} | → {new_cell} | {status} | {files} |")
     else:
         lines.append("Every image reference is pinned and current.")
-    errors = [r for r in outcome.results if r.status is Status.ERROR]
+    broken = [r for r in outcome.results if r.status in BROKEN]
+    if broken:
+        lines += ["", "#### A build will meet these", ""]
+        lines += [
+            f"- `{r.site.location}` `{shown(r)}`: **{r.status.value}**: {_cell(r.message)}"
+            for r in broken
+        ]
+    errors = [r for r in outcome.results if r.status is Status.ERROR and not r.unwritten]
     if errors or outcome.problems:
         lines += ["", "#### Could not be checked", ""]
         lines += [f"- `{r.site.location}` `{shown(r)}`: {_cell(r.message)}" for r in errors]
         lines += [f"- `{_cell(str(problem))}`" for problem in outcome.problems]
+    if outcome.unwritten_files:
+        lines += ["", "#### Could not write", ""]
+        lines += [
+            f"- `{file.path}`: {_cell(file.write_error or '')}" for file in outcome.unwritten_files
+        ]
     skipped = outcome.count(Status.SKIPPED)
     if skipped:
         lines += [

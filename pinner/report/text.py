@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pinner.outcome import FINDINGS, Command, Mode, Outcome, SiteResult, Status
+from pinner.outcome import BROKEN, FINDINGS, Command, Mode, Outcome, SiteResult, Status
 from pinner.report import shown
 from pinner.site import Verdict
 
@@ -60,8 +60,7 @@ def _line(result: SiteResult, outcome: Outcome, quiet: bool, colour: bool) -> st
         if result.site.verdict is Verdict.INVALID:  # the message quotes the reference
             return paint(f"{where}: {result.message}", "red", colour)
         return paint(f"{where}: {name}: {result.message}", "red", colour)
-    finding = status in FINDINGS or result.problem
-    if quiet and not finding:
+    if quiet and status not in FINDINGS:
         return None
     note = f" ({result.message})" if result.message else ""
     if status is Status.ADDED:
@@ -83,16 +82,11 @@ def _line(result: SiteResult, outcome: Outcome, quiet: bool, colour: bool) -> st
             "yellow",
             colour,
         )
-    if status is Status.MISSING:
-        return paint(
-            f"{where}: missing {name}: the pinned manifest is gone from the repository"
-            f" (the tag now points to {result.new_digest})",
-            "yellow",
-            colour,
-        )
-    if status is Status.CURRENT and (outcome.command is Command.CHECK or result.problem):
-        text = f"{where}: current {name}{note}"
-        return paint(text, "yellow", colour) if result.problem else text
+    if status in BROKEN:
+        now = f" (the tag now points to {result.new_digest})" if result.new_digest else ""
+        return paint(f"{where}: {status.value} {name}: {result.message}{now}", "yellow", colour)
+    if status is Status.CURRENT and outcome.command is Command.CHECK:
+        return f"{where}: current {name}{note}"
     if status is Status.SKIPPED:
         return f"{where}: skipped {name}: {result.message}"
     return None
@@ -111,23 +105,22 @@ def _summary(outcome: Outcome) -> str:
         parts.append(f"{verb} {_n(counts[Status.UPDATED], 'digest')}")
     if parts:
         parts[-1] += f" in {_n(files, 'file')}"
-    for status, label in (
-        (Status.UNPINNED, "unpinned"),
-        (Status.STALE, "stale"),
-        (Status.MISSING, "missing"),
-        (Status.CURRENT, "current"),
-    ):
+    for status in (Status.UNPINNED, Status.STALE, *sorted(BROKEN), Status.CURRENT):
         if counts[status] and (status is not Status.CURRENT or outcome.command is Command.CHECK):
-            parts.append(f"{counts[status]} {label}")
-    if not parts:
-        parts.append("nothing to do" if outcome.command is not Command.PIN else "nothing to pin")
+            parts.append(f"{counts[status]} {status.value}")
     invalid = sum(r.site.verdict is Verdict.INVALID for r in outcome.results)
     if invalid:
         parts.append(f"{_n(invalid, 'invalid reference')}")
-    if counts[Status.ERROR] - invalid:
-        parts.append(f"{_n(counts[Status.ERROR] - invalid, 'reference')} could not be looked up")
+    unwritten = sum(r.unwritten for r in outcome.results)
+    if counts[Status.ERROR] - invalid - unwritten:
+        failed = counts[Status.ERROR] - invalid - unwritten
+        parts.append(f"{_n(failed, 'reference')} could not be looked up")
     if outcome.problems:
         parts.append(f"{_n(len(outcome.problems), 'file')} could not be read")
+    if outcome.unwritten_files:
+        parts.append(f"could not write {_n(len(outcome.unwritten_files), 'file')}")
+    if not parts:
+        parts.append("nothing to do" if outcome.command is not Command.PIN else "nothing to pin")
     return "; ".join(parts)
 
 

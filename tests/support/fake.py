@@ -44,7 +44,7 @@ class FakeResolver:
         return True
 
     def platform(self, reference: ImageReference, digest: str) -> Platform | None:
-        return None
+        return Platform("linux", "amd64")  # every fake image is one linux/amd64 manifest
 
     def close(self) -> None:
         pass
