@@ -7,6 +7,7 @@ Images are named by ``FROM``, ``COPY --from=`` and ``RUN --mount=...,from=``
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -14,7 +15,8 @@ from dataclasses import replace
 
 from pinner.dockerfile_args import ArgDeclaration, ArgUse, Use, arg_problem, declarations
 from pinner.dockerfile_lexer import Instruction, LexedDockerfile, Token, lex
-from pinner.expansion import DOCKERFILE_ADVICE, trailing_expansion
+from pinner.dockerfile_words import Word, csv_fields, unquote
+from pinner.expansion import DOCKERFILE_ADVICE, expand, trailing_expansion
 from pinner.reference import ImageReference
 from pinner.site import IGNORE_COMMENT, Site, SiteKind, Verdict, classify_literal
 
@@ -24,11 +26,15 @@ _FROM_IN_SHELL_TEXT = re.compile(r"\s*FROM\s+(?:--\S+\s+)*(\S+)", re.IGNORECASE)
 class _Scanner:
     def __init__(self, path: str, text: str) -> None:
         self.path = path
+        self.text = text
         self.lexed: LexedDockerfile = lex(text)
         self.sites: list[Site] = []
         self.arguments: dict[str, list[ArgDeclaration]] = defaultdict(list)
         self.arg_uses: dict[str, list[ArgUse]] = defaultdict(list)
         self.stages: set[str] = set()  # names of the stages defined so far, lower case
+        # The ARG defaults a use sees: the global ones in FROM, the stage's elsewhere.
+        self.global_defaults: dict[str, str | None] = {}
+        self.stage_defaults: dict[str, str | None] = {}
 
     def scan(self) -> list[Site]:
         # Classified as they are found, so that ``stages`` holds the earlier stages.
@@ -40,7 +46,7 @@ class _Scanner:
         self.sites.sort(key=lambda site: site.start)
         return self.sites
 
-    # -- finding the places that name images ---------------------------------
+    # -- finding the places that name images, instruction by instruction -----
 
     def _uses(self) -> Iterator[Use]:
         in_stage = False
@@ -49,34 +55,49 @@ class _Scanner:
             if keyword == "ARG":
                 self._declare_arguments(instruction, in_stage)
             elif keyword == "FROM" and not instruction.onbuild:
-                tokens = self.lexed.tokens(instruction)
-                words = _after_flags(tokens)
-                if words:
-                    use = self._use(instruction, SiteKind.FROM, words[0], 0, len(words[0].text))
-                    yield replace(use, platform=_platform_flag(tokens))
-                if len(words) >= 3 and words[1].text.lower() == "as":
-                    self.stages.add(words[2].text.lower())
+                yield from self._from_uses(instruction)
                 in_stage = True
+                self.stage_defaults = {}
             elif keyword == "COPY" and self._mentions(instruction, "--from="):
-                for flag in _flags(self.lexed.words(instruction)):
-                    if flag.text.startswith("--from="):
-                        yield self._use(instruction, SiteKind.COPY_FROM, flag, 7, len(flag.text))
+                yield from self._copy_uses(instruction)
             elif keyword == "RUN" and self._mentions(instruction, "--mount="):
-                for flag in _flags(self.lexed.words(instruction)):
-                    if flag.text.startswith("--mount="):
-                        for begin, end in _mount_from_values(flag.text):
-                            yield self._use(instruction, SiteKind.MOUNT_FROM, flag, begin, end)
+                yield from self._mount_uses(instruction)
+
+    def _from_uses(self, instruction: Instruction) -> Iterator[Use]:
+        tokens = self.lexed.tokens(instruction)
+        flags = _flags(tokens)
+        words = tokens[len(flags) :]
+        if words:
+            word = Word(words[0].text, tuple(words[0].offsets()), "$" in words[0].text)
+            platform = next((v.value for _, v in self._flag_values(flags, "--platform=")), "")
+            yield Use(SiteKind.FROM, word, words[0].line, instruction.first_line, platform)
+        if len(words) >= 3 and words[1].text.lower() == "as":
+            self.stages.add(words[2].text.lower())
+
+    def _copy_uses(self, instruction: Instruction) -> Iterator[Use]:
+        for flag, value in self._flag_values(_flags(self.lexed.words(instruction)), "--from="):
+            yield Use(SiteKind.COPY_FROM, value, flag.line, instruction.first_line)
+
+    def _mount_uses(self, instruction: Instruction) -> Iterator[Use]:
+        for flag, value in self._flag_values(_flags(self.lexed.words(instruction)), "--mount="):
+            for field in csv_fields(value):
+                key, separator, source = field.value.partition("=")
+                if separator and key.strip().lower() == "from" and source:
+                    word = field[len(key) + 1 :]
+                    yield Use(SiteKind.MOUNT_FROM, word, flag.line, instruction.first_line)
+
+    def _flag_values(self, flags: list[Token], prefix: str) -> Iterator[tuple[Token, Word]]:
+        """The flags named ``prefix`` with their values, quotes taken off as
+        BuildKit's flag parser does; a flag with an unclosed quote is passed over."""
+        for flag in flags:
+            if flag.text.startswith(prefix):
+                word = unquote(flag.text, flag.offsets(), "\\", flag=True)
+                if word is not None and len(word.value) > len(prefix):
+                    yield flag, word[len(prefix) :]
 
     def _mentions(self, instruction: Instruction, text: str) -> bool:
         # A cheap test first: most instructions need no tokens at all.
         return any(text in self.lexed.contents[number] for number in instruction.part_lines)
-
-    def _use(
-        self, instruction: Instruction, kind: SiteKind, token: Token, begin: int, end: int
-    ) -> Use:
-        text = token.text[begin:end]
-        start = token.start + begin
-        return Use(kind, text, start, token.line, token.contiguous, instruction.first_line)
 
     def _ignored(self, instruction_line: int) -> bool:
         """``# pinner: ignore`` on the line above the instruction."""
@@ -86,31 +107,45 @@ class _Scanner:
     def _declare_arguments(self, instruction: Instruction, in_stage: bool) -> None:
         for declaration in declarations(self.lexed, instruction, in_stage):
             self.arguments[declaration.name].append(declaration)
+            value = declaration.value if declaration.literal else None
+            if not in_stage:
+                self.global_defaults[declaration.name] = value
+            elif declaration.value is None:  # ``ARG V`` in a stage takes the global default
+                self.stage_defaults[declaration.name] = self.global_defaults.get(declaration.name)
+            else:
+                self.stage_defaults[declaration.name] = value
 
     # -- deciding what to do with each -----------------------------------------
 
     def _classify(self, use: Use) -> None:
-        text = use.text
+        value = use.value
         if self._ignored(use.instruction_line):
             self._add(use, Verdict.IGNORED, "marked '# pinner: ignore'")
-        elif text == "scratch":
+        elif value == "scratch":
             self._add(use, Verdict.SCRATCH, "scratch is the empty image")
-        elif use.kind is not SiteKind.FROM and text.isdigit():
-            self._add(use, Verdict.STAGE, f"{text} is the index of a build stage")
-        elif text.lower() in self.stages:
-            self._add(use, Verdict.STAGE, f"{text!r} names an earlier build stage")
-        elif not use.contiguous:
-            self._add(
-                use, Verdict.IGNORED, "the reference is split across lines; join it to pin it"
-            )
-        elif "$" in text:
+        elif use.kind is not SiteKind.FROM and value.isdigit():
+            self._add(use, Verdict.STAGE, f"{value} is the index of a build stage")
+        elif value.lower() in self.stages:
+            self._add(use, Verdict.STAGE, f"{value!r} names an earlier build stage")
+        elif use.word.expands:
             self._classify_variable(use)
         else:
-            verdict, reason, reference = classify_literal(text)
-            self._add(use, verdict, reason, reference)
+            self._add_literal(use, value)
 
     def _classify_variable(self, use: Use) -> None:
-        expansion = trailing_expansion(use.text, DOCKERFILE_ADVICE)
+        defaults = self.global_defaults if use.kind is SiteKind.FROM else self.stage_defaults
+        expanded = expand(use.value, defaults)
+        if expanded is not None and expanded.lower() in self.stages:
+            self._add(
+                use,
+                Verdict.STAGE,
+                f"{use.value!r} names the earlier build stage {expanded!r} with the ARG defaults",
+            )
+            return
+        if expanded == "scratch":
+            self._add(use, Verdict.SCRATCH, f"{use.value!r} is scratch, the empty image")
+            return
+        expansion = trailing_expansion(use.value, DOCKERFILE_ADVICE)
         if isinstance(expansion, str):
             self._add(use, Verdict.VARIABLE, expansion)
             return
@@ -125,9 +160,8 @@ class _Scanner:
                 f"ARG {expansion.name} has a default, which wins over the inline one; keep one",
             )
             return
-        verdict, reason, reference = classify_literal(expansion.prefix + expansion.default)
-        insert_at = use.start + expansion.default_start + len(expansion.default)
-        self._add(use, verdict, reason, reference, insert_at=insert_at)
+        default_end = expansion.default_start + len(expansion.default)
+        self._add_literal(use, expansion.prefix + expansion.default, use.word[:default_end])
 
     def _classify_arg_group(self, name: str, group: list[ArgUse]) -> None:
         problem = arg_problem(self.lexed, name, group, self.arguments.get(name, []))
@@ -136,26 +170,32 @@ class _Scanner:
                 self._add(arg_use.use, Verdict.VARIABLE, f"{problem}; {DOCKERFILE_ADVICE}")
             return
         declaration = self.arguments[name][0]
-        assert declaration.value is not None
-        verdict, reason, reference = classify_literal(group[0].expansion.prefix + declaration.value)
+        assert declaration.value is not None and declaration.word is not None
+        word = declaration.word
+        verdict, reason, reference = _literal(group[0].expansion.prefix + declaration.value, word)
         if self._ignored(declaration.instruction_line):
             verdict, reason = Verdict.IGNORED, "marked '# pinner: ignore'"
         lines = ", ".join(str(arg_use.use.line + 1) for arg_use in group)
-        value_end = declaration.value_start + len(declaration.value)
         self.sites.append(
             self._site(
                 SiteKind.ARG_DEFAULT,
-                declaration.value,
-                declaration.value_start,
-                declaration.line,
+                word.start,
+                word.end,
                 verdict,
                 reason or f"the default of ARG {name}, used on line {lines}",
                 reference,
-                value_end,
+                word.end,
             )
         )
 
     # -- building sites -----------------------------------------------------------
+
+    def _add_literal(self, use: Use, value: str, ending: Word | None = None) -> None:
+        """A use whose reference is ``value``; the digest goes after ``ending``
+        (by default, the whole word)."""
+        verdict, reason, reference = _literal(value, ending or use.word)
+        insert_at = None if ending is None else ending.end
+        self._add(use, verdict, reason, reference, insert_at)
 
     def _add(
         self,
@@ -165,30 +205,28 @@ class _Scanner:
         reference: ImageReference | None = None,
         insert_at: int | None = None,
     ) -> None:
-        site = self._site(
-            use.kind, use.text, use.start, use.line, verdict, reason, reference, insert_at
-        )
+        site = self._site(use.kind, use.start, use.end, verdict, reason, reference, insert_at)
         self.sites.append(replace(site, platform=use.platform) if use.platform else site)
 
     def _site(
         self,
         kind: SiteKind,
-        text: str,
         start: int,
-        line: int,
+        end: int,
         verdict: Verdict,
         reason: str,
         reference: ImageReference | None,
         insert_at: int | None,
     ) -> Site:
+        line = bisect.bisect_right(self.lexed.starts, start) - 1
         return Site(
             path=self.path,
             line=line + 1,
             column=start - self.lexed.starts[line] + 1,
             start=start,
-            end=start + len(text),
+            end=end,
             kind=kind,
-            text=text,
+            text=self.text[start:end],
             verdict=verdict,
             reference=reference,
             reason=reason,
@@ -204,9 +242,8 @@ class _Scanner:
                     continue
                 yield self._site(
                     SiteKind.FROM,
-                    match.group(1),
                     line.start + match.start(1),
-                    line.number,
+                    line.start + match.end(1),
                     Verdict.HEREDOC,
                     f"inside the heredoc body of the {body.instruction.keyword} on line"
                     f" {body.instruction.first_line + 1}: shell text, not an instruction",
@@ -229,23 +266,15 @@ def _flags(tokens: Iterable[Token]) -> list[Token]:
     return flags
 
 
-def _platform_flag(tokens: tuple[Token, ...]) -> str:
-    for flag in _flags(tokens):
-        if flag.text.startswith("--platform="):
-            return flag.text[len("--platform=") :]
-    return ""
-
-
-def _after_flags(tokens: tuple[Token, ...]) -> tuple[Token, ...]:
-    return tokens[len(_flags(tokens)) :]
-
-
-def _mount_from_values(flag: str) -> Iterator[tuple[int, int]]:
-    """Offsets (in the flag's text) of each ``from=`` value of a ``--mount=`` flag."""
-    position = len("--mount=")
-    for field in flag[position:].split(","):
-        key, separator, value = field.partition("=")
-        if separator and key.strip().lower() == "from" and value:
-            begin = position + len(key) + 1
-            yield begin, begin + len(value)
-        position += len(field) + 1
+def _literal(value: str, word: Word) -> tuple[Verdict, str, ImageReference | None]:
+    """Classify a reference without variables; a digest that quotes or a line
+    break split cannot be replaced in one piece, so it is left alone."""
+    verdict, reason, reference = classify_literal(value)
+    digest = reference.digest if reference is not None else None
+    if verdict is Verdict.PINNED and digest and not word.ends_in_one_piece(len(digest) + 1):
+        return (
+            Verdict.IGNORED,
+            "the digest is split by quotes or a line break; write it in one piece to refresh it",
+            reference,
+        )
+    return verdict, reason, reference

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pinner.dockerfile_lexer import Instruction, LexedDockerfile
+from pinner.dockerfile_words import Word, unquote
 from pinner.expansion import TrailingExpansion
 from pinner.site import SiteKind
 
@@ -22,25 +23,47 @@ _ARG_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:=(.*))?\Z", re.DOTALL)
 
 @dataclass(frozen=True)
 class Use:
-    """Where an instruction names an image: the text and its offset in the file."""
+    """Where an instruction names an image: the word as BuildKit reads it,
+    with the offset in the file of each of its characters."""
 
     kind: SiteKind
-    text: str
-    start: int
+    word: Word
     line: int  # 0-based
-    contiguous: bool
     instruction_line: int  # 0-based first line of the instruction
     platform: str = ""
+
+    @property
+    def value(self) -> str:
+        return self.word.value
+
+    @property
+    def start(self) -> int:
+        return self.word.start
+
+    @property
+    def end(self) -> int:
+        return self.word.end
 
 
 @dataclass(frozen=True)
 class ArgDeclaration:
     name: str
-    value: str | None  # None: declared without a default
-    value_start: int  # offset of the value in the text, inside any quotes
+    value: str | None  # the default as BuildKit reads it; None: declared without one
+    word: Word | None  # where each character of the default stands in the file
     line: int  # 0-based
     in_stage: bool
     instruction_line: int
+
+    @property
+    def literal(self) -> bool:
+        """A default that is one literal word: no expansion, no white space."""
+        value = self.value
+        return (
+            bool(value)
+            and self.word is not None
+            and not self.word.expands
+            and not any(char.isspace() for char in value or "")
+        )
 
 
 @dataclass(frozen=True)
@@ -52,18 +75,19 @@ class ArgUse:
 def declarations(
     lexed: LexedDockerfile, instruction: Instruction, in_stage: bool
 ) -> Iterator[ArgDeclaration]:
-    """``ARG A=1 B="2" C``: each name with its default, quotes taken off."""
+    """``ARG A=1 B="2".3 C``: each name with its default as BuildKit reads it
+    (quotes and escapes taken off, a value continued on the next line joined)."""
     for token in lexed.tokens(instruction):
         match = _ARG_TOKEN.match(token.text)
         if match is None:
             continue
-        name, value = match.group(1), match.group(2)
-        value_start = token.start + len(name) + 1
-        if value is not None and len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-            value, value_start = value[1:-1], value_start + 1
-        if not token.contiguous:
-            value = "$"  # split over lines: treat as not literal
-        yield ArgDeclaration(name, value, value_start, token.line, in_stage, instruction.first_line)
+        name, raw = match.group(1), match.group(2)
+        word = None
+        if raw is not None:
+            skip = len(name) + 1
+            word = unquote(raw, token.offsets()[skip:], lexed.escape)
+        value = None if raw is None else (word.value if word is not None else raw)
+        yield ArgDeclaration(name, value, word, token.line, in_stage, instruction.first_line)
 
 
 def arg_problem(
@@ -78,10 +102,9 @@ def arg_problem(
         return f"${name} is not set by an ARG before the first FROM"
     if len(global_ones) > 1:
         return f"ARG {name} is declared {len(global_ones)} times before the first FROM"
-    value = global_ones[0].value
-    if value is None:
+    if global_ones[0].value is None:
         return f"ARG {name} has no default value"
-    if not value or "$" in value or any(c.isspace() for c in value):
+    if not global_ones[0].literal:
         return f"the default of ARG {name} is not a literal image"
     if in_stage:
         return (
@@ -98,7 +121,7 @@ def arg_problem(
 
 def _other_use_line(lexed: LexedDockerfile, name: str, group: list[ArgUse]) -> int | None:
     """The line of a use of ``$name`` that is not one of the group's, if any."""
-    spans = [(u.use.start, u.use.start + len(u.use.text)) for u in group]
+    spans = [(u.use.start, u.use.end) for u in group]
     pattern = re.compile(rf"\$\{{?{name}(?![A-Za-z0-9_])")
     for instruction in lexed.instructions:
         for number in instruction.part_lines:

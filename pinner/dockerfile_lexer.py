@@ -43,10 +43,17 @@ class Token(NamedTuple):
     start: int
     line: int  # 0-based line of the first character
     contiguous: bool = True
+    pieces: tuple[tuple[int, int], ...] = ()  # (start, length) of each piece, when split
 
     @property
     def end(self) -> int:
         return self.start + len(self.text)
+
+    def offsets(self) -> list[int]:
+        """The offset in the file of each character of ``text``."""
+        if self.contiguous:
+            return list(range(self.start, self.start + len(self.text)))
+        return [start + index for start, length in self.pieces for index in range(length)]
 
 
 @dataclass(slots=True)
@@ -165,11 +172,13 @@ def _read_instruction(lexed: LexedDockerfile, index: int) -> tuple[Instruction, 
     first_word = _FIRST_WORD.match(contents[index])
     keyword = first_word.group(1).upper() if first_word else ""
     instruction = Instruction(keyword, part_lines, index, last)
-    if keyword == "ONBUILD":
+    if keyword.endswith(escape) or keyword == "ONBUILD":
+        # ``FROM\`` continues the keyword itself: read it as BuildKit joins it.
         words = _words(lexed.parts(instruction), escape)
-        next(words, None)
         instruction.keyword = next(words, Token("", 0, 0)).text.upper()
-        instruction.onbuild = True
+        if instruction.keyword == "ONBUILD":
+            instruction.keyword = next(words, Token("", 0, 0)).text.upper()
+            instruction.onbuild = True
     return instruction, last + 1
 
 
@@ -184,7 +193,14 @@ def _words(parts: tuple[Line, ...], escape: str) -> Iterator[Token]:
             token = Token(match.group(), line.start + match.start(), line.number)
             if carried is not None:
                 if match.start() == 0:  # no space on either side: one word
-                    token = Token(carried.text + token.text, carried.start, carried.line, False)
+                    pieces = carried.pieces or ((carried.start, len(carried.text)),)
+                    token = Token(
+                        carried.text + token.text,
+                        carried.start,
+                        carried.line,
+                        False,
+                        (*pieces, (token.start, len(token.text))),
+                    )
                 else:
                     yield carried
                 carried = None

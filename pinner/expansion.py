@@ -9,6 +9,7 @@ tag and digest together and never leaves a digest that contradicts the tag.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -32,6 +33,37 @@ class TrailingExpansion:
     name: str
     default: str | None  # the literal D of ${V:-D} or ${V-D}
     default_start: int  # offset of the default in the text (meaningful when default is set)
+
+
+_EXPANSION = re.compile(
+    rf"\$(?:(?P<bare>{_NAME})|\{{(?P<braced>{_NAME})(?:(?P<op>:?[-+])(?P<word>[^${{}}]*))?\}})"
+)
+
+
+def expand(text: str, defaults: Mapping[str, str | None]) -> str | None:
+    """``text`` with every expansion replaced as the build would by default,
+    from ARG ``defaults`` (None: declared without one); None when that
+    cannot be known (an undeclared variable, a form not handled here)."""
+    unknown = False
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal unknown
+        name = match.group("bare") or match.group("braced")
+        operator, word = match.group("op"), match.group("word") or ""
+        if name not in defaults:
+            unknown = unknown or operator is None or operator.endswith("+")
+            return word if operator is not None and operator.endswith("-") else ""
+        value = defaults[name]
+        if operator is None:
+            unknown = unknown or value is None
+            return value or ""
+        empty = not value if operator.startswith(":") else value is None
+        if operator.endswith("-"):
+            return word if empty else value or ""
+        return "" if empty else word
+
+    expanded = _EXPANSION.sub(replace, text)
+    return None if unknown or "$" in expanded else expanded
 
 
 def variable_names(text: str) -> list[str]:

@@ -63,6 +63,11 @@ HEX = "0" * 64
             "\ufeffFROM python:3.12\n", "\ufeffFROM python:3.12@PIN(python:3.12)\n", id="bom"
         ),
         pytest.param(
+            "FROM pyth\\\non:3.12\n",
+            "FROM pyth\\\non:3.12@PIN(python:3.12)\n",
+            id="split-reference-joined-as-buildkit-does",
+        ),
+        pytest.param(
             "FROM python:3.12\r\nRUN echo hi\r\nFROM alpine:3.19 AS x\r\n",
             "FROM python:3.12@PIN(python:3.12)\r\nRUN echo hi\r\n"
             "FROM alpine:3.19@PIN(alpine:3.19) AS x\r\n",
@@ -131,7 +136,7 @@ def test_pin_fix(src: str, expected: str) -> None:
         pytest.param(
             f"FROM python:3.12@sha256:{HEX} AS Base\nFROM BASE\n", Verdict.STAGE, id="stage-case"
         ),
-        pytest.param("FROM pyth\\\non:3.12\n", Verdict.IGNORED, id="split-reference"),
+        pytest.param(f"FROM python:3.12@sha\\\n256:{HEX}\n", Verdict.IGNORED, id="split-digest"),
     ],
 )
 def test_pin_noop(src: str, verdict: Verdict) -> None:
@@ -183,6 +188,9 @@ def test_escape_directive_only_at_the_top() -> None:
         "FROM python:3.12 AS build\nRUN echo a \\\n  && echo b\n\nCOPY . /src\nFROM build\n",
         "# syntax=docker/dockerfile:1\nfrom alpine\nrun apk add \\\n    curl \\\n    git\n",
         'FROM a\r\nRUN x \\\r\n  y\r\nCMD ["z"]\r\n',
+        # dockerfile-parse names these keywords "FROM\\" and "RUN\\"; the lines agree.
+        "FROM\\\n  python:3.12 AS x\nRUN\\\n  true\n",
+        'ARG V="3".18 B=python:\\\n3.12\nFROM a\n',
     ],
 )
 def test_instruction_line_ranges_match_dockerfile_parse(src: str, tmp_path: object) -> None:
