@@ -102,6 +102,47 @@ def test_a_hard_linked_file_stays_one_file_under_every_name(tmp_path: Path) -> N
     assert sorted(os.listdir(tmp_path)) == ["Dockerfile", "other"]
 
 
+def test_an_edit_racing_an_in_place_write_is_not_lost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A hard-linked file is written in place; an editor saves right after
+    # pinner compared the bytes.
+    target = tmp_path / "Dockerfile"
+    target.write_bytes(OLD)
+    os.link(target, tmp_path / "Dockerfile.link")
+    real_read_all = write._read_all
+
+    def read_then_edit(descriptor: int) -> bytes:
+        data = real_read_all(descriptor)
+        time.sleep(0.01)  # a later modification time than the one read
+        with target.open("ab") as handle:
+            handle.write(b"RUN edited\r\n")
+        return data
+
+    monkeypatch.setattr(write, "_read_all", read_then_edit)
+    with pytest.raises(ChangedWhileRunningError):
+        replace_if_unchanged(target, OLD, NEW)
+    assert target.read_bytes() == OLD + b"RUN edited\r\n"
+    assert (tmp_path / "Dockerfile.link").read_bytes() == OLD + b"RUN edited\r\n"
+
+
+@as_root
+def test_root_keeps_the_owner_of_a_hard_linked_file(tmp_path: Path) -> None:
+    target = tmp_path / "Dockerfile"
+    target.write_bytes(OLD)
+    os.link(target, tmp_path / "Dockerfile.link")
+    os.chown(target, nobody().pw_uid, nobody().pw_gid)
+    target.chmod(0o604)
+    replace_if_unchanged(tmp_path / "Dockerfile.link", OLD, NEW)
+    status = target.stat()
+    assert (status.st_uid, status.st_gid, stat.S_IMODE(status.st_mode)) == (
+        nobody().pw_uid,
+        nobody().pw_gid,
+        0o604,
+    )
+    assert target.read_bytes() == NEW
+
+
 @pytest.mark.parametrize("mode", [0o444, 0o400, 0o000])
 def test_a_file_without_write_bits_is_never_rewritten_even_by_root(
     tmp_path: Path, mode: int
