@@ -249,9 +249,13 @@ def _run(
             progress=progress,
         )
     except KeyboardInterrupt:
-        # Files are replaced by rename, so none is left half-written.
+        # Writes finish before an interrupt is taken, so no file is half-written
+        # and no temporary file is left. Lookup threads may be stuck on a
+        # registry that never answers: leave at once rather than wait for them.
         print("pinner: interrupted", file=sys.stderr)
-        raise typer.Exit(130) from None
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
     except DaemonUnavailableError as error:
         print(f"pinner: {error}", file=sys.stderr)
         raise typer.Exit(2) from None
@@ -266,6 +270,7 @@ def _resolver_factory(name: str, config: Config) -> Callable[[], Resolver]:
 
             return DockerResolver(timeout=config.read_timeout)
         from pinner.resolve.registry import RegistryResolver
+        from pinner.resolve.tls import Trust
         from pinner.resolve.transport import RetryPolicy
 
         policy = RetryPolicy(
@@ -275,10 +280,27 @@ def _resolver_factory(name: str, config: Config) -> Callable[[], Resolver]:
             read_timeout=config.read_timeout,
         )
         return RegistryResolver(
-            jobs=config.jobs, policy=policy, insecure=config.insecure_registries
+            jobs=config.jobs,
+            policy=policy,
+            insecure=config.insecure_registries,
+            trust=Trust(config.certs_dir),
+            # On a terminal the progress bar shows that pinner is waiting.
+            on_slow=None if sys.stderr.isatty() else _say_slow(config),
         )
 
     return make
+
+
+def _say_slow(config: Config) -> Callable[[str, float], None]:
+    def say(host: str, seconds: float) -> None:
+        print(
+            f"pinner: still waiting for {host} after {seconds:.0f} s"
+            f" (read-timeout {config.read_timeout:g} s, retries {config.retries})",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    return say
 
 
 def _print(outcome: Outcome, output: Format, quiet: bool, verbose: bool) -> None:

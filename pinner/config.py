@@ -6,9 +6,10 @@
     resolver: registry                                # or docker
     jobs: 16
     retries: 3             # after the first try, on 429, 502, 503, 504 and lost connections
-    retry-time: 60         # seconds within which retries may start
+    retry-time: 60         # seconds of retrying one host may cost in a whole run
     connect-timeout: 5     # seconds
     read-timeout: 30       # seconds
+    certs-dir: /etc/docker/certs.d  # per-registry CAs and client certificates
 
 Unknown keys and wrong types are errors that name the key and the line.
 """
@@ -46,6 +47,7 @@ class Config:
     retry_time: float = 60.0  # seconds in which retries may start
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
+    certs_dir: Path = Path("/etc/docker/certs.d")
     path: Path | None = None
 
     def excludes(self, path: Path) -> bool:
@@ -121,6 +123,10 @@ def parse_config(text: str, shown: str, root: Path) -> Config:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise FileError(shown, f"'{key}' must be a list of strings", line_of(key))
             values[key.replace("-", "_")] = tuple(value)
+        elif key == "certs-dir":
+            if not isinstance(value, str) or not value:
+                raise FileError(shown, "'certs-dir' must be a folder's path", line_of(key))
+            values["certs_dir"] = root / Path(value).expanduser()
         elif key == "resolver":
             if value not in RESOLVERS:
                 raise FileError(
@@ -137,6 +143,8 @@ def parse_config(text: str, shown: str, root: Path) -> Config:
                 )
             values[key.replace("-", "_")] = value
         else:
-            known = ", ".join(["exclude", "ignore", "insecure-registries", "resolver", *_NUMBERS])
+            known = ", ".join(
+                ["exclude", "ignore", "insecure-registries", "resolver", "certs-dir", *_NUMBERS]
+            )
             raise FileError(shown, f"unknown key '{key}' (known: {known})", line_of(str(key)))
     return Config(root=root, path=Path(shown), **values)  # type: ignore[arg-type]

@@ -6,9 +6,12 @@ applying edits are pure.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
-from collections.abc import Callable, Sequence
+import signal
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 from pinner import plan
@@ -107,10 +110,32 @@ def run(
         for file in files:
             answers.plan(file)
         if mode is Mode.WRITE:
-            _write(files, config, answers)
-    finally:
+            with _interrupts_deferred():
+                _write(files, config, answers)
+    except KeyboardInterrupt:
+        raise  # the resolver's threads may be stuck on a registry: do not wait for them
+    except BaseException:
         lazy.close()
+        raise
+    lazy.close()
     return Outcome(command, mode, files, problems)
+
+
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Let the writes under way finish before Ctrl-C ends the run, so that no
+    temporary file is left behind; each write takes milliseconds."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, frame: received.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        raise KeyboardInterrupt
 
 
 class _Answers:

@@ -21,9 +21,16 @@ def in_parallel(
     # Imported here: the offline check never needs threads, and the import costs.
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(work)))) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, min(jobs, len(work))))
+    try:
         futures = {key: pool.submit(function) for key, function in work.items()}
         if on_done is not None:
             for future in futures.values():
                 future.add_done_callback(lambda _: on_done())
-        return {key: future.result() for key, future in futures.items()}
+        answers = {key: future.result() for key, future in futures.items()}
+    except BaseException:
+        # Ctrl-C: do not wait for lookups stuck on a registry that never answers.
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return answers

@@ -15,7 +15,7 @@ import json
 import socket
 import ssl
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import requests
@@ -37,6 +37,7 @@ from pinner.resolve.manifest import (
     parse_manifest,
     platform_from_config,
 )
+from pinner.resolve.tls import Trust, probe_context
 from pinner.resolve.transport import (
     RetryPolicy,
     Transport,
@@ -65,8 +66,11 @@ class RegistryResolver:
         policy: RetryPolicy | None = None,
         insecure: tuple[str, ...] = (),
         credentials: CredentialSource | None = None,
+        trust: Trust | None = None,
+        on_slow: Callable[[str, float], None] | None = None,
     ) -> None:
-        self._transport = Transport(new_session(jobs), policy or RetryPolicy())
+        session = new_session(jobs, trust)
+        self._transport = Transport(session, policy or RetryPolicy(), on_slow=on_slow)
         self._auth = Authenticator(self._transport, credentials or DockerConfigCredentials())
         self._insecure = frozenset(insecure)
         self._lock = threading.Lock()
@@ -277,16 +281,17 @@ class RegistryResolver:
         # real requests verify the certificate as usual.
         name, _, port = host.rpartition(":") if not host.endswith("]") else (host, "", "443")
         address = name.strip("[]") or host
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
         timeout = self._transport.policy.connect_timeout
         try:
             with (
                 socket.create_connection((address, int(port or 443)), timeout) as raw,
-                context.wrap_socket(raw, server_hostname=address),
+                probe_context().wrap_socket(raw, server_hostname=address),
             ):
                 return True
+        except ssl.SSLError as error:
+            # A TLS alert is TLS: the server wants what the probe did not
+            # bring (a client certificate, say). Anything else is not.
+            return "ALERT" in (error.reason or "")
         except (OSError, ValueError):
             return False
 

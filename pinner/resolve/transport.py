@@ -8,18 +8,26 @@ faults, and are never retried.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import re
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 
 from pinner import __version__
 from pinner.resolve.errors import RateLimitedError, UnreachableError
+from pinner.resolve.tls import Trust
+
+if TYPE_CHECKING:
+    from requests.adapters import _HostParams, _PoolKwargs
 
 RETRIED_STATUSES = frozenset({429, 502, 503, 504})
 
@@ -27,7 +35,7 @@ RETRIED_STATUSES = frozenset({429, 502, 503, 504})
 @dataclass(frozen=True)
 class RetryPolicy:
     attempts: int = 4  # tries in all, the first included
-    total_seconds: float = 60.0  # no retry starts after this much time
+    total_seconds: float = 60.0  # retrying one host may cost this much in a run
     base_delay: float = 0.5
     max_delay: float = 15.0
     connect_timeout: float = 5.0
@@ -55,27 +63,66 @@ def retry_after(value: str | None, now: float | None = None) -> float | None:
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
-def new_session(pool_size: int) -> requests.Session:
+class _TrustingAdapter(HTTPAdapter):
+    """Gives every HTTPS connection the run's shared context for its host.
+
+    Left to itself, requests hands urllib3 the path of the CA bundle, and
+    urllib3 makes a new context and reads the bundle for each connection."""
+
+    def __init__(self, trust: Trust, pool_size: int) -> None:
+        super().__init__(pool_connections=32, pool_maxsize=max(pool_size, 1))
+        self._trust = trust
+
+    def build_connection_pool_key_attributes(
+        self,
+        request: requests.PreparedRequest,
+        verify: bool | str,
+        cert: str | tuple[str, str] | None = None,
+    ) -> tuple[_HostParams, _PoolKwargs]:
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(
+            request, verify, cert
+        )
+        if host_params["scheme"] != "https":
+            return host_params, pool_kwargs
+        host = urlsplit(str(request.url)).netloc.rsplit("@", 1)[-1]
+        context = self._trust.context_for(host)
+        return host_params, {"ssl_context": context, "cert_reqs": "CERT_REQUIRED"}
+
+    def cert_verify(self, conn: Any, url: str, verify: object, cert: object) -> None:
+        pass  # the context already says what to trust
+
+
+def new_session(pool_size: int, trust: Trust | None = None) -> requests.Session:
     session = requests.Session()
     session.headers["User-Agent"] = f"pinner/{__version__}"
-    adapter = HTTPAdapter(pool_connections=32, pool_maxsize=max(pool_size, 1))
+    adapter = _TrustingAdapter(trust or Trust(), pool_size)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
 
 
 class Transport:
-    """Sends requests through one session, retrying what is worth retrying."""
+    """Sends requests through one session, retrying what is worth retrying.
+
+    ``policy.total_seconds`` bounds the whole run's waiting for one host (the
+    backoff sleeps and the tries that failed): once a host has cost that
+    much, no retry to it starts. ``on_slow(host, seconds)`` is called once per
+    host whose request is still waiting after ``slow_after`` seconds."""
 
     def __init__(
         self,
         session: requests.Session,
         policy: RetryPolicy,
         sleep: Callable[[float], None] = time.sleep,
+        on_slow: Callable[[str, float], None] | None = None,
+        slow_after: float = 10.0,
     ) -> None:
         self.session = session
         self.policy = policy
         self._sleep = sleep
+        self._lock = threading.Lock()
+        self._waited: dict[str, float] = {}
+        self._watch = _SlowWatch(on_slow, slow_after) if on_slow is not None else None
 
     @property
     def timeout(self) -> tuple[float, float]:
@@ -91,23 +138,26 @@ class Transport:
         **extra: object,
     ) -> requests.Response:
         policy = self.policy
-        deadline = time.monotonic() + policy.total_seconds
+        host = host_of(url)
         attempt = 0
         while True:
             attempt += 1
             last_try = attempt >= policy.attempts
+            started = time.monotonic()
             try:
-                response = self.session.request(
-                    method,
-                    url,
-                    headers=dict(headers or {}),
-                    timeout=self.timeout,
-                    stream=stream,
-                    **extra,  # type: ignore[arg-type]
-                )
+                with self._watched(host):
+                    response = self.session.request(
+                        method,
+                        url,
+                        headers=dict(headers or {}),
+                        timeout=self.timeout,
+                        stream=stream,
+                        **extra,  # type: ignore[arg-type]
+                    )
             except requests.RequestException as error:
                 delay = policy.backoff(attempt)
-                if last_try or time.monotonic() + delay > deadline:
+                spent = time.monotonic() - started
+                if last_try or _unresolvable(error) or not self._may_wait(host, spent + delay):
                     raise _unreachable(url, error, attempt) from None
                 self._sleep(delay)
                 continue
@@ -115,7 +165,7 @@ class Transport:
                 return response
             asked = retry_after(response.headers.get("Retry-After"))
             delay = asked if asked is not None else policy.backoff(attempt)
-            if last_try or time.monotonic() + delay > deadline:
+            if last_try or not self._may_wait(host, delay):
                 if response.status_code == 429:
                     response.close()
                     raise RateLimitedError(_rate_limited(url, asked, attempt))
@@ -123,8 +173,75 @@ class Transport:
             response.close()
             self._sleep(delay)
 
+    def _may_wait(self, host: str, seconds: float) -> bool:
+        """Whether the host may cost ``seconds`` more waiting; if so, book it."""
+        with self._lock:
+            waited = self._waited.get(host, 0.0) + seconds
+            if waited > self.policy.total_seconds:
+                return False
+            self._waited[host] = waited
+            return True
+
+    @contextlib.contextmanager
+    def _watched(self, host: str) -> Iterator[None]:
+        if self._watch is None:
+            yield
+            return
+        token = self._watch.begin(host)
+        try:
+            yield
+        finally:
+            self._watch.end(token)
+
     def close(self) -> None:
+        if self._watch is not None:
+            self._watch.stop()
         self.session.close()
+
+
+class _SlowWatch:
+    """One thread that notices requests waiting longer than ``after`` seconds."""
+
+    def __init__(self, on_slow: Callable[[str, float], None], after: float) -> None:
+        self._on_slow = on_slow
+        self._after = after
+        self._lock = threading.Lock()
+        self._waiting: dict[int, tuple[str, float]] = {}
+        self._told: set[str] = set()
+        self._next = 0
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def begin(self, host: str) -> int:
+        with self._lock:
+            self._next += 1
+            self._waiting[self._next] = (host, time.monotonic())
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="pinner-slow-watch", daemon=True
+                )
+                self._thread.start()
+            return self._next
+
+    def end(self, token: int) -> None:
+        with self._lock:
+            self._waiting.pop(token, None)
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+    def _run(self) -> None:
+        while not self._stopped.wait(min(1.0, self._after / 4)):
+            now = time.monotonic()
+            with self._lock:
+                slow = {
+                    host: now - since
+                    for host, since in self._waiting.values()
+                    if now - since >= self._after and host not in self._told
+                }
+                self._told.update(slow)
+            for host, seconds in slow.items():
+                self._on_slow(host, seconds)
 
 
 def is_loopback_host(host: str) -> bool:
@@ -160,6 +277,14 @@ def _unreachable(url: str, error: requests.RequestException, attempts: int) -> U
     return UnreachableError(f"unreachable: {host_of(url)}: {reason(error)} ({_tries(attempts)})")
 
 
+def _unresolvable(error: requests.RequestException) -> bool:
+    """The host name does not resolve: asking again will not change that."""
+    from urllib3.exceptions import NameResolutionError
+
+    cause = error.args[0] if error.args else None
+    return isinstance(getattr(cause, "reason", cause), NameResolutionError)
+
+
 def _tries(attempts: int) -> str:
     return "1 try" if attempts == 1 else f"{attempts} tries"
 
@@ -172,7 +297,9 @@ def reason(error: requests.RequestException) -> str:
         return match.group(1).strip().lower()
     if "CERTIFICATE_VERIFY_FAILED" in text:
         return (
-            "the TLS certificate is not trusted (point REQUESTS_CA_BUNDLE at the CA that signed it)"
+            "the TLS certificate is not trusted (put the CA that signed it in"
+            " /etc/docker/certs.d/<host>/ca.crt, or point REQUESTS_CA_BUNDLE at a bundle"
+            " holding it)"
         )
     if isinstance(error, requests.exceptions.SSLError):
         return "TLS handshake failed"

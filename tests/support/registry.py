@@ -69,7 +69,13 @@ class RunningRegistry:
             self.process.wait()
 
 
-def _config_text(port: int, storage: Path, tls: tuple[Path, Path] | None, auth: str) -> str:
+def _config_text(
+    port: int,
+    storage: Path,
+    tls: tuple[Path, Path] | None,
+    auth: str,
+    client_cas: Path | None = None,
+) -> str:
     lines = [
         "version: 0.1",
         "log:",
@@ -84,6 +90,8 @@ def _config_text(port: int, storage: Path, tls: tuple[Path, Path] | None, auth: 
     ]
     if tls is not None:
         lines += ["  tls:", f"    certificate: {tls[0]}", f"    key: {tls[1]}"]
+    if tls is not None and client_cas is not None:
+        lines += ["    clientcas:", f"      - {client_cas}"]
     return "\n".join(lines) + "\n" + auth
 
 
@@ -95,17 +103,21 @@ def running_registry(
     tls: tuple[Path, Path] | None = None,
     auth: str = "",
     ca_bundle: Path | None = None,
+    client_cas: Path | None = None,
+    client_cert: tuple[Path, Path] | None = None,
 ) -> Iterator[RunningRegistry]:
     """Start docker-registry on a free loopback port; stop it on exit.
 
-    ``tls`` is (certificate, key); ``auth`` is a YAML ``auth:`` section.
+    ``tls`` is (certificate, key); ``auth`` is a YAML ``auth:`` section;
+    ``client_cas`` makes the registry demand a client certificate signed by
+    them (``client_cert``, certificate and key, is what the start-up check uses).
     """
     workdir.mkdir(parents=True, exist_ok=True)
     storage = storage or workdir / "storage"
     storage.mkdir(parents=True, exist_ok=True)
     port = free_port()
     config = workdir / f"config-{port}.yml"
-    config.write_text(_config_text(port, storage, tls, auth))
+    config.write_text(_config_text(port, storage, tls, auth, client_cas))
     log = workdir / f"registry-{port}.log"
     with log.open("wb") as log_file:
         process = subprocess.Popen(
@@ -115,20 +127,23 @@ def running_registry(
         f"127.0.0.1:{port}", "https" if tls else "http", storage, process, log
     )
     try:
-        _wait_until_up(registry, ca_bundle)
+        _wait_until_up(registry, ca_bundle, client_cert)
         yield registry
     finally:
         registry.stop()
 
 
-def _wait_until_up(registry: RunningRegistry, ca_bundle: Path | None) -> None:
+def _wait_until_up(
+    registry: RunningRegistry, ca_bundle: Path | None, client_cert: tuple[Path, Path] | None
+) -> None:
     deadline = time.monotonic() + 20
     verify: bool | str = str(ca_bundle) if ca_bundle else True
+    cert = (str(client_cert[0]), str(client_cert[1])) if client_cert else None
     while time.monotonic() < deadline:
         if registry.process.poll() is not None:
             raise RuntimeError(f"docker-registry exited: {registry.log.read_text()}")
         try:
-            requests.get(f"{registry.url}/v2/", timeout=1, verify=verify)
+            requests.get(f"{registry.url}/v2/", timeout=1, verify=verify, cert=cert)
             return
         except requests.RequestException:
             time.sleep(0.05)
