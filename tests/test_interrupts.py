@@ -90,9 +90,7 @@ def test_ctrl_c_ends_a_run_stuck_on_a_silent_registry_at_once(tmp_path: Path) ->
 
 def test_a_lookup_still_waiting_says_which_host_it_waits_for(tmp_path: Path) -> None:
     with black_hole() as (host, _):
-        (tmp_path / ".pinner.yaml").write_text(
-            "read-timeout: 11\nconnect-timeout: 1\nretries: 0\n"
-        )
+        (tmp_path / ".pinner.yaml").write_text("read-timeout: 11\nconnect-timeout: 1\nretries: 0\n")
         (tmp_path / "Dockerfile").write_text(f"FROM {host}/slow/app:1\n")
         process = _start(tmp_path, "pin")
         _, stderr = process.communicate(timeout=90)
