@@ -10,7 +10,6 @@ services that share it through aliases or merge keys share one edit.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ruamel.yaml import YAML
@@ -23,6 +22,7 @@ from pinner.files import FileError
 from pinner.reference import ImageReference
 from pinner.site import IGNORE_COMMENT, Site, SiteKind, Verdict, classify_literal
 
+BOM = "\ufeff"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _MAX_MERGE_DEPTH = 16
 
@@ -36,12 +36,21 @@ class _ImageNode:
 
 def looks_like_compose(text: str) -> bool:
     """True when the text is a YAML mapping with a ``services`` key."""
+    return scan_if_compose("compose.yaml", text) is not None
+
+
+def scan_if_compose(path: str, text: str) -> list[Site] | None:
+    """The sites of a text that is a compose file (a YAML mapping with
+    ``services``), or None for any other text; the text is parsed once."""
     if not may_be_compose(text):
-        return False
+        return None
     try:
-        return any(_services(root) is not None for root in _compose(text))
+        roots = _compose(text)
     except (YAMLError, RecursionError):
-        return False
+        return None
+    if not any(_services(root) is not None for root in roots):
+        return None
+    return _sites(path, text, roots)
 
 
 def scan_compose(path: str, text: str) -> list[Site]:
@@ -50,7 +59,7 @@ def scan_compose(path: str, text: str) -> list[Site]:
     Raises :class:`FileError` naming the line when the text is not YAML.
     """
     try:
-        roots = list(_compose(text))
+        roots = _compose(text)
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -60,6 +69,10 @@ def scan_compose(path: str, text: str) -> list[Site]:
         raise FileError(path, f"invalid YAML: {problem}; left unchanged", line) from None
     except (YAMLError, RecursionError) as error:
         raise FileError(path, f"invalid YAML: {type(error).__name__}; left unchanged") from None
+    return _sites(path, text, roots)
+
+
+def _sites(path: str, text: str, roots: list[Node]) -> list[Site]:
     images: dict[int, _ImageNode] = {}
     for root in roots:
         for name, service in _services(root) or []:
@@ -70,20 +83,36 @@ def scan_compose(path: str, text: str) -> list[Site]:
             entry.services.append(name)
             if _lookup(service, "build") is not None:
                 entry.built.append(name)
-    sites = [_site(path, text, entry) for entry in images.values()]
+    shift = len(BOM) if text.startswith(BOM) else 0
+    sites = [_site(path, text, entry, shift) for entry in images.values()]
     return sorted(sites, key=lambda site: site.start)
 
 
-def _compose(text: str) -> Iterator[Node]:
-    yield from _yaml().compose_all(text)
+def _compose(text: str, *, pure: bool = False) -> list[Node]:
+    """The documents' node trees. The marks count characters of the text
+    after a byte-order mark, which the two parsers treat differently.
+
+    The C parser reads YAML 1.1, which refuses some YAML 1.2 that compose
+    files use (``{image: nginx:1.25}``: a colon in a flow plain scalar); what
+    it refuses, the pure-Python parser reads, and its errors are the ones
+    reported."""
+    body = text[len(BOM) :] if text.startswith(BOM) else text
+    if not pure:
+        try:
+            return list(_yaml(False).compose_all(body))
+        except (YAMLError, RecursionError):
+            pass
+    return list(_yaml(True).compose_all(body))
 
 
-@functools.lru_cache(maxsize=1)
-def _yaml() -> YAML:
+@functools.lru_cache(maxsize=2)
+def _yaml(pure: bool) -> YAML:
     # Making a YAML object costs more than composing a small file; scanning is
-    # single-threaded, so one serves every file. The safe, pure-Python composer
-    # gives character-index marks and skips the round-trip comment handling.
-    return YAML(typ="safe", pure=True)
+    # single-threaded, so one serves every file. The safe composer gives
+    # character-index marks and skips the round-trip comment handling; its C
+    # parser (ruamel.yaml.clib, where installed) gives the same marks as the
+    # pure-Python one (the tests compare them) several times faster.
+    return YAML(typ="safe", pure=pure)
 
 
 def _services(root: Node | None) -> list[tuple[str, MappingNode]] | None:
@@ -116,18 +145,18 @@ def _lookup(mapping: Node, key: str, depth: int = 0) -> Node | None:
     return None
 
 
-def _site(path: str, text: str, entry: _ImageNode) -> Site:
+def _site(path: str, text: str, entry: _ImageNode, shift: int) -> Site:
     node = entry.node
     value = str(node.value)
     # Count back from the end mark: the start mark of an anchored scalar is its anchor.
     quoted = node.style in ("'", '"')
-    end = node.end_mark.index - (1 if quoted else 0)
+    end = node.end_mark.index + shift - (1 if quoted else 0)
     start = max(end - len(value), 0)
     verdict, reason, reference, insert_at = _classify(text, node, entry, start, end, value)
     if _marked_ignore(text, start, end):
         verdict, reason, insert_at = Verdict.IGNORED, "marked '# pinner: ignore'", None
     line_start = text.rfind("\n", 0, start) + 1
-    column = start - line_start + 1 - (1 if line_start == 0 and text.startswith("\ufeff") else 0)
+    column = start - line_start + 1 - (shift if line_start == 0 else 0)
     return Site(
         path=path,
         line=node.start_mark.line + 1,

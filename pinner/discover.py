@@ -134,6 +134,8 @@ def _in_folder(root: Path, problems: list[FileError]) -> Iterator[Candidate]:
 
 def _git_files(root: Path) -> list[str] | None:
     """Files git tracks or would track below ``root``, or None outside a work tree."""
+    if not _inside_a_work_tree(root):
+        return None  # spares starting git, which costs more than walking a small folder
     try:
         completed = subprocess.run(
             [
@@ -157,6 +159,15 @@ def _git_files(root: Path) -> list[str] | None:
     names = completed.stdout.decode("utf-8", "surrogateescape").split("\0")
     # A file deleted from the work tree but still in the index is no longer there.
     return [name for name in names if name and os.path.lexists(root / name)]
+
+
+def _inside_a_work_tree(root: Path) -> bool:
+    """A ``.git`` (folder, or file of a worktree or submodule) here or above;
+    ``GIT_DIR`` set counts too, as git would honour it."""
+    if os.environ.get("GIT_DIR"):
+        return True
+    folder = Path(os.path.abspath(root))
+    return any(os.path.lexists(parent / ".git") for parent in (folder, *folder.parents))
 
 
 def _walk(root: Path, problems: list[FileError]) -> Iterator[str]:

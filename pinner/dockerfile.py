@@ -68,7 +68,7 @@ class _Scanner:
         flags = _flags(tokens)
         words = tokens[len(flags) :]
         if words:
-            word = Word(words[0].text, tuple(words[0].offsets()), "$" in words[0].text)
+            word = Word(words[0].text, words[0].offsets(), "$" in words[0].text)
             platform = next((v.value for _, v in self._flag_values(flags, "--platform=")), "")
             yield Use(SiteKind.FROM, word, words[0].line, instruction.first_line, platform)
         if len(words) >= 3 and words[1].text.lower() == "as":
@@ -80,6 +80,8 @@ class _Scanner:
 
     def _mount_uses(self, instruction: Instruction) -> Iterator[Use]:
         for flag, value in self._flag_values(_flags(self.lexed.words(instruction)), "--mount="):
+            if "from" not in value.value.lower():
+                continue  # most mounts are caches and secrets: no field to split
             for field in csv_fields(value):
                 key, separator, source = field.value.partition("=")
                 if separator and key.strip().lower() == "from" and source:

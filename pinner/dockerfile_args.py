@@ -57,12 +57,12 @@ class ArgDeclaration:
     @property
     def literal(self) -> bool:
         """A default that is one literal word: no expansion, no white space."""
-        value = self.value
+        value, word = self.value, self.word
         return (
             bool(value)
-            and self.word is not None
-            and not self.word.expands
-            and not any(char.isspace() for char in value or "")
+            and word is not None
+            and not word.expands
+            and (value or "").split() == [value]
         )
 
 

@@ -11,7 +11,7 @@ text, so an edit can be spliced in without touching a single other byte.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -49,10 +49,10 @@ class Token(NamedTuple):
     def end(self) -> int:
         return self.start + len(self.text)
 
-    def offsets(self) -> list[int]:
+    def offsets(self) -> Sequence[int]:
         """The offset in the file of each character of ``text``."""
         if self.contiguous:
-            return list(range(self.start, self.start + len(self.text)))
+            return range(self.start, self.start + len(self.text))
         return [start + index for start, length in self.pieces for index in range(length)]
 
 

@@ -17,7 +17,7 @@ class Word:
     """A word's value and, for each of its characters, its offset in the file."""
 
     value: str
-    offsets: tuple[int, ...]
+    offsets: Sequence[int]
     expands: bool = False  # holds an unquoted, unescaped ``$``: not a literal
 
     @property
@@ -46,6 +46,8 @@ def unquote(text: str, offsets: Sequence[int], escape: str, *, flag: bool = Fals
     itself); a flag such as ``--mount=`` follows its flag parser, where a
     backslash escapes any character, quoted or not.
     """
+    if escape not in text and '"' not in text and "'" not in text:
+        return Word(text, offsets, "$" in text)  # the common case: nothing to take off
     value: list[str] = []
     kept: list[int] = []
     expands = False

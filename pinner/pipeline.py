@@ -20,17 +20,16 @@ from pinner.discover import Candidate, FileKind, discover, may_be_compose
 from pinner.edit import apply_edits
 from pinner.files import FileError, read_text
 from pinner.outcome import Command, FileResult, Mode, Outcome, SiteResult
-from pinner.reference import ImageReference
-from pinner.resolve.batch import in_parallel
 from pinner.resolve.errors import ResolveError
-from pinner.resolve.freshness import Refresh, refresh
-from pinner.resolve.manifest import Platform
-from pinner.resolve.protocol import Resolver
-
-if TYPE_CHECKING:
-    from pinner.report.progress import TerminalProgress as Progress
 from pinner.site import Site, Verdict
-from pinner.write import ChangedWhileRunningError, WriteError, replace_if_unchanged
+
+# What only lookups and writes need is imported where they happen: the
+# offline check, run as a pre-commit hook, loads none of it.
+if TYPE_CHECKING:
+    from pinner.reference import ImageReference
+    from pinner.report.progress import TerminalProgress as Progress
+    from pinner.resolve.freshness import Refresh
+    from pinner.resolve.protocol import Resolver
 
 
 def scan_text(candidate: Candidate, text: str) -> list[Site]:
@@ -38,12 +37,15 @@ def scan_text(candidate: Candidate, text: str) -> list[Site]:
     kind = candidate.kind
     if kind is None and not may_be_compose(text):
         kind = FileKind.DOCKERFILE  # known without loading a YAML parser
-    if kind is None or kind is FileKind.COMPOSE:
+    if kind is FileKind.COMPOSE or kind is None:
         # Imported only when needed: ruamel.yaml is the slowest import pinner has.
-        from pinner.compose import looks_like_compose, scan_compose
+        from pinner.compose import scan_compose, scan_if_compose
 
-        if kind is FileKind.COMPOSE or looks_like_compose(text):
+        if kind is FileKind.COMPOSE:
             return scan_compose(candidate.shown_as, text)
+        sites = scan_if_compose(candidate.shown_as, text)
+        if sites is not None:
+            return sites
     from pinner.dockerfile import scan_dockerfile
 
     return scan_dockerfile(candidate.shown_as, text)
@@ -240,6 +242,8 @@ def _look_up_tags(
     for site in sites:
         assert site.reference is not None
         unique.setdefault(_tag_key(site), site.reference)
+    from pinner.resolve.batch import in_parallel
+
     work = {key: _catching(resolver.resolve, ref) for key, ref in unique.items()}
     return in_parallel(work, jobs, on_done)
 
@@ -252,6 +256,10 @@ def _refresh_key(site: Site) -> tuple[str, str, str]:
 def _refresh(
     resolver: Resolver, sites: list[Site], jobs: int, on_done: Callable[[], None] | None
 ) -> dict[tuple[str, str, str], Refresh | ResolveError]:
+    from pinner.resolve.batch import in_parallel
+    from pinner.resolve.freshness import refresh
+    from pinner.resolve.manifest import Platform
+
     work: dict[tuple[str, str, str], Callable[[], Refresh | ResolveError]] = {}
     for site in sites:
         key = _refresh_key(site)
@@ -282,6 +290,8 @@ def _write(files: list[FileResult], config: Config, answers: _Answers) -> None:
     A file that changed while pinner ran is read, scanned and planned again
     (with what the registries already said) and written if it then holds
     still; pinner never writes a stale copy over someone's edit."""
+    from pinner.write import ChangedWhileRunningError
+
     pending = [file for file in files if file.changed]
     for round_ in range(1, _WRITE_ROUNDS + 1):
         if not pending:
@@ -299,6 +309,8 @@ _WRITE_ROUNDS = 3
 
 def _write_each(files: list[FileResult]) -> list[FileResult]:
     """Write each file; return those that changed since they were read."""
+    from pinner.resolve.batch import in_parallel
+    from pinner.write import ChangedWhileRunningError, WriteError, replace_if_unchanged
 
     def write(file: FileResult) -> bool:
         try:

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pinner.edit import Edit
 from pinner.outcome import SiteResult, Status
 from pinner.resolve.errors import ResolveError
-from pinner.resolve.freshness import Freshness, Refresh
 from pinner.site import Site, Verdict
+
+if TYPE_CHECKING:
+    from pinner.resolve.freshness import Refresh
+
+# Only pin, update and check --stale look anything up; the offline check
+# needs offline() and left_alone() alone, and imports nothing of the resolvers.
 
 
 def left_alone(site: Site) -> SiteResult:
@@ -44,6 +51,8 @@ def pin(site: Site, resolution: str | ResolveError) -> SiteResult:
 
 def update(site: Site, refreshed: Refresh | ResolveError) -> SiteResult:
     """Replace a digest whose tag has moved (or whose manifest is gone)."""
+    from pinner.resolve.freshness import Freshness
+
     old = _digest(site)
     if isinstance(refreshed, ResolveError):
         return SiteResult(site, Status.ERROR, old_digest=old, message=refreshed.message)
@@ -66,6 +75,8 @@ def stale_check(site: Site, refreshed: Refresh | ResolveError) -> SiteResult:
 
 def _reported(site: Site, refreshed: Refresh) -> SiteResult:
     """A pinned reference as it stands, without changing it."""
+    from pinner.resolve.freshness import Freshness
+
     old = _digest(site)
     if refreshed.freshness is Freshness.PRESENT:
         return SiteResult(site, Status.SKIPPED, old, message=f"{site.reason}; {refreshed.note}")
