@@ -1,25 +1,32 @@
-"""Benchmark: pinning a repository against registries 25 ms away, pinner vs pindock.
+"""Benchmark: pinning a repository against nine TLS registries 25 ms away,
+pinner against pindock, wall time and CPU time in one run.
 
-Run by hand, from the repository root, as root (it starts dockerd):
+Run by hand, from the repository root, as root (it adds host names to
+/etc/hosts and, for the second trust setup, a CA to the system store, and
+removes both afterwards):
 
     .venv/bin/python bench/registry_bench.py
 
-It starts three real registries (docker-registry) on loopback, each behind a
-proxy that adds 25 ms to every request and every answer, pushes 120 images
-(single-platform and multi-platform, Docker and OCI media types), writes a
-repository of 300 Dockerfiles and compose files that name them, and pins a
-fresh copy of it with each tool:
+It starts nine real registries (docker-registry) on loopback, each behind a
+proxy that speaks TLS, answers to a host name of its own
+(``hub.pinner-bench.test``, ``reg1.pinner-bench.test``...) and adds 25 ms to
+every request and every answer. ``hub`` (the Docker Hub look-alike) and
+``reg1`` want Bearer tokens from a token service at
+``auth.pinner-bench.test``. It pushes 120 images (single- and multi-platform,
+Docker and OCI media types), writes a repository of 300 Dockerfiles and
+compose files that name them, and pins a fresh copy of it with
 
-- ``pinner pin`` (registry resolver),
-- ``pinner pin --resolver docker`` (through a Docker Engine the script starts),
-- ``pindock run`` (installed from PyPI into this benchmark's own virtual
-  environment, ``bench/.venv-pindock``, never into the project's).
+- ``pinner pin`` (the registry resolver),
+- ``pindock run`` (installed from PyPI into ``bench/.venv-pindock``),
 
-It prints wall time (best of three runs, each on a fresh copy), manifest and
-token requests per unique reference (counted by the proxies and the token
-service), and whether every reference got the digest skopeo reports.
-Targets: the registry resolver takes at most half of pindock's wall time, and
-makes exactly one manifest request per unique reference.
+in two trust setups: the test CA named by ``REQUESTS_CA_BUNDLE`` (and
+``SSL_CERT_FILE``, which pindock, a Go program, reads), and the test CA in
+the system store. It prints wall time and CPU time (user + system) of the
+best of three runs, each on a fresh copy, manifest and token requests per
+unique reference, and whether every reference got the digest skopeo reports.
+
+Targets: pinner's wall time at most 0.3 x pindock's in both setups, exactly
+one manifest request per unique reference, pinner's CPU time under 0.6 s.
 """
 
 from __future__ import annotations
@@ -32,14 +39,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from tests.support.dockerd import running_dockerd  # noqa: E402
 from tests.support.fault_proxy import FaultProxy, fault_proxy  # noqa: E402
 from tests.support.registry import Pusher, running_registry, skopeo_digest  # noqa: E402
 from tests.support.token_issuer import (  # noqa: E402
@@ -49,17 +56,25 @@ from tests.support.token_issuer import (  # noqa: E402
     token_issuer,
 )
 
-HOSTS = 3
+DOMAIN = "pinner-bench.test"
+HOST_NAMES = ["hub", *(f"reg{n}" for n in range(1, 9))]
+TOKEN_HOSTS = {"hub", "reg1"}
 IMAGES = 120
 FILES = 300
 DELAY = 0.025
 PINDOCK_VENV = REPO_ROOT / "bench" / ".venv-pindock"
+SYSTEM_CA = Path("/usr/local/share/ca-certificates/pinner-bench.crt")
+HOSTS_FILE = Path("/etc/hosts")
+MARK = "# pinner registry benchmark"
+WALL_RATIO = 0.3
+CPU_SECONDS = 0.6
 
 
 @dataclass
 class Run:
     tool: str
-    seconds: float
+    wall: float
+    cpu: float
     manifest_requests: int
     token_requests: int
     correct: int
@@ -76,14 +91,36 @@ def pindock() -> Path:
     return binary
 
 
-def push_images(storage: Path, host: int) -> list[tuple[str, str]]:
-    """Push this host's share of the images through an open registry on ``storage``;
-    return (repository, tag) pairs. The benchmark then serves the storage with
-    token authentication."""
+@contextmanager
+def host_names(names: list[str]) -> Iterator[None]:
+    """The benchmark's host names in /etc/hosts, all on 127.0.0.1, for the run only."""
+    original = HOSTS_FILE.read_text()
+    lines = "".join(f"127.0.0.1 {name} {MARK}\n" for name in names)
+    HOSTS_FILE.write_text(original.rstrip("\n") + "\n" + lines)
+    try:
+        yield
+    finally:
+        kept = [line for line in HOSTS_FILE.read_text().splitlines(True) if MARK not in line]
+        HOSTS_FILE.write_text("".join(kept))
+
+
+@contextmanager
+def in_system_store(ca: Path) -> Iterator[None]:
+    shutil.copyfile(ca, SYSTEM_CA)
+    subprocess.run(["update-ca-certificates"], check=True, capture_output=True)
+    try:
+        yield
+    finally:
+        SYSTEM_CA.unlink(missing_ok=True)
+        subprocess.run(["update-ca-certificates", "--fresh"], check=True, capture_output=True)
+
+
+def push_images(storage: Path, index: int) -> list[tuple[str, str]]:
+    """Push this host's share of the images through an open registry on ``storage``."""
     pushed = []
-    with running_registry(storage.parent / f"open-{host}", storage=storage) as registry:
+    with running_registry(storage.parent / f"open-{index}", storage=storage) as registry:
         pusher = Pusher(registry.url)
-        for number in range(host, IMAGES, HOSTS):
+        for number in range(index, IMAGES, len(HOST_NAMES)):
             repository, tag = f"bench/app{number}", f"1.{number}"
             if number % 4 == 0:
                 pusher.index(repository, tag, media="oci")
@@ -117,16 +154,13 @@ def write_repository(root: Path, references: list[str]) -> None:
             )
 
 
-def expected_digests(references: list[str]) -> dict[str, str]:
-    return {reference: skopeo_digest(reference) for reference in references}
-
-
 def score(root: Path, digests: dict[str, str]) -> tuple[int, int]:
     correct = total = 0
     for path in root.rglob("*"):
         if path.is_file():
             for reference, digest in re.findall(
-                r"(127\.0\.0\.1:\d+/\S+?)@(sha256:[0-9a-f]{64})", path.read_text()
+                rf"([a-z0-9]+\.{re.escape(DOMAIN)}:\d+/[^\s'\"@]+)@(sha256:[0-9a-f]{{64}})",
+                path.read_text(),
             ):
                 total += 1
                 correct += digests.get(reference) == digest
@@ -147,108 +181,128 @@ def timed(
     for proxy in proxies:
         proxy.counts.clear()
     issuer.requests.clear()
-    started = time.perf_counter()
-    completed = subprocess.run(
-        command, cwd=work, capture_output=True, text=True, env={**os.environ, **env}
-    )
-    seconds = time.perf_counter() - started
+    log = work.with_suffix(".log")
+    with log.open("w") as output_file:
+        started = time.perf_counter()
+        # Output to a file, not a pipe nobody reads while the tool runs.
+        process = subprocess.Popen(
+            command, cwd=work, stdout=output_file, stderr=subprocess.STDOUT, env=env
+        )
+        # wait4 gives the child's own CPU time, user and system.
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+    returncode = os.waitstatus_to_exitcode(status)
+    output = log.read_text(errors="replace")
+    log.unlink()
     manifests = sum(p.counts["HEAD manifest"] + p.counts["GET manifest"] for p in proxies)
-    tokens = len(issuer.requests)
     correct, total = score(work, digests)
-    if completed.returncode != 0:
-        output = (completed.stdout + completed.stderr)[-2000:]
-        print(f"{tool} exited {completed.returncode}: {output}", file=sys.stderr)
+    if returncode != 0:
+        print(f"{tool} exited {returncode}: {output[-2000:]}", file=sys.stderr)
     shutil.rmtree(work, ignore_errors=True)
-    return Run(tool, seconds, manifests, tokens, correct, total, completed.returncode)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(tool, wall, cpu, manifests, len(issuer.requests), correct, total, returncode)
 
 
-def scenario(auth: bool, pindock_binary: Path | None) -> tuple[int, list[Run]]:
-    """Set the registries up (with token authentication or open) and run each tool."""
-    pinner = str(Path(sys.executable).with_name("pinner"))
-    with ExitStack() as stack:
-        scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pinner-bench-")))
-        pki = LoopbackPKI(scratch / "pki")
-        # A plain-HTTP token service: the registries are loopback HTTP, for which
-        # pinner and the Docker Engine accept one.
-        issuer = stack.enter_context(token_issuer(pki, tls=False))
-        proxies = []
-        references = []
-        for number in range(HOSTS):
-            storage = scratch / f"storage{number}"
-            pushed = push_images(storage, number)
-            registry = stack.enter_context(
-                running_registry(
-                    scratch / f"registry{number}",
-                    storage=storage,
-                    auth=token_auth_config(issuer, pki) if auth else "",
-                )
-            )
-            proxy = stack.enter_context(fault_proxy(registry.host, delay=DELAY))
-            proxies.append(proxy)
-            references += [f"{proxy.host}/{repository}:{tag}" for repository, tag in pushed]
-        daemon = stack.enter_context(running_dockerd(scratch / "dockerd"))
-        source = scratch / "repository"
-        write_repository(source, references)
-        digests = expected_digests(references)
-        env = {"DOCKER_HOST": daemon.host, "DOCKER_CONFIG": str(scratch / "no-docker-config")}
-        commands = {
-            "pinner (registry)": [pinner, "pin", "-q"],
-            "pinner (docker)": [pinner, "pin", "-q", "--resolver", "docker"],
-        }
-        if pindock_binary is not None:
-            commands["pindock"] = [str(pindock_binary), "run", "-C", "."]
-        # Best of three, each on a fresh copy: the first run of anything on a
-        # just-started machine pays for cold caches.
-        runs = [
-            min(
-                (timed(tool, command, source, proxies, issuer, digests, env) for _ in range(3)),
-                key=lambda run: run.seconds,
-            )
-            for tool, command in commands.items()
-        ]
-    return len(set(references)), runs
+def best_of_three(*arguments: object) -> Run:
+    # Each on a fresh copy; the first run of anything pays for cold caches.
+    runs = [timed(*arguments) for _ in range(3)]  # type: ignore[arg-type]
+    return min(runs, key=lambda run: run.wall)
 
 
 def table(title: str, unique: int, runs: list[Run]) -> None:
-    print(f"### {title}\n")
+    print(f"#### {title}\n")
     print(
-        f"{FILES} files, {unique} unique references on {HOSTS} registry hosts,"
-        f" {DELAY * 1000:.0f} ms added each way.\n"
+        "| tool | wall time | CPU time | manifest requests per unique reference"
+        " | token requests | correct digests | exit |"
     )
-    print(
-        "| tool | wall time | manifest requests per unique reference"
-        " | token requests per unique reference | correct digests | exit |"
-    )
-    print("| --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     for run in runs:
         print(
-            f"| {run.tool} | {run.seconds:.2f} s | {run.manifest_requests / unique:.2f}"
-            f" | {run.token_requests / unique:.2f} | {run.correct}/{run.total}"
-            f" | {run.returncode} |"
+            f"| {run.tool} | {run.wall:.2f} s | {run.cpu:.2f} s"
+            f" | {run.manifest_requests / unique:.2f} | {run.token_requests}"
+            f" | {run.correct}/{run.total} | {run.returncode} |"
         )
     print()
 
 
 def main() -> int:
-    pindock_binary = pindock()
-    unique, open_runs = scenario(auth=False, pindock_binary=pindock_binary)
-    table("Open registries", unique, open_runs)
-    # pindock refuses a token service on a loopback (private) address, so the
-    # scenario with token authentication compares pinner's two resolvers only.
-    unique_auth, auth_runs = scenario(auth=True, pindock_binary=None)
-    table("Registries that want Bearer tokens", unique_auth, auth_runs)
-    registry_run, pindock_run = open_runs[0], open_runs[2]
-    fast = registry_run.seconds <= pindock_run.seconds / 2
-    one_each = all(
-        run.manifest_requests == count
-        for run, count in ((open_runs[0], unique), (auth_runs[0], unique_auth))
-    )
+    if os.geteuid() != 0:
+        print("registry_bench: run as root (it edits /etc/hosts)", file=sys.stderr)
+        return 2
+    pindock_binary = str(pindock())
+    pinner = str(Path(sys.executable).with_name("pinner"))
+    names = [f"{name}.{DOMAIN}" for name in [*HOST_NAMES, "auth"]]
+    results = []
+    with ExitStack() as stack:
+        scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pinner-bench-")))
+        stack.enter_context(host_names(names))
+        pki = LoopbackPKI(scratch / "pki", names=tuple(names))
+        issuer = stack.enter_context(token_issuer(pki))
+        realm = issuer.url.replace("127.0.0.1", f"auth.{DOMAIN}")
+        proxies, references = [], []
+        for index, name in enumerate(HOST_NAMES):
+            storage = scratch / f"storage{index}"
+            pushed = push_images(storage, index)
+            auth = token_auth_config(issuer, pki, realm) if name in TOKEN_HOSTS else ""
+            registry = stack.enter_context(
+                running_registry(scratch / f"registry{index}", storage=storage, auth=auth)
+            )
+            tls = (pki.server_cert, pki.server_key)
+            proxy = stack.enter_context(fault_proxy(registry.host, delay=DELAY, tls=tls))
+            proxies.append(proxy)
+            host = f"{name}.{DOMAIN}:{proxy.host.rsplit(':', 1)[1]}"
+            references += [f"{host}/{repository}:{tag}" for repository, tag in pushed]
+        source = scratch / "repository"
+        write_repository(source, references)
+        digests = {reference: skopeo_digest(reference) for reference in references}
+        unique = len(set(references))
+        base_env = {
+            key: value
+            for key, value in os.environ.items()
+            if key not in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE")
+        }
+        base_env["DOCKER_CONFIG"] = str(scratch / "no-docker-config")
+        commands = {"pinner": [pinner, "pin", "-q"], "pindock": [pindock_binary, "run", "-C", "."]}
+        if len(sys.argv) > 1 and sys.argv[1] == "--profile":
+            # Where pinner's time goes: one run under cProfile, stats to the file named.
+            profile = [sys.executable, "-m", "cProfile", "-o", sys.argv[2], "-m", "pinner"]
+            env = {**base_env, "REQUESTS_CA_BUNDLE": str(pki.ca_pem)}
+            print(timed("pinner", [*profile, "pin", "-q"], source, proxies, issuer, digests, env))
+            return 0
+        bundle_env = {**base_env, "REQUESTS_CA_BUNDLE": str(pki.ca_pem)}
+        bundle_env["SSL_CERT_FILE"] = str(pki.ca_pem)
+        setups = [("The CA through REQUESTS_CA_BUNDLE (and SSL_CERT_FILE)", bundle_env, False)]
+        setups.append(("The CA in the system store", base_env, True))
+        for title, env, system in setups:
+            with in_system_store(pki.ca_pem) if system else ExitStack():
+                runs = [
+                    best_of_three(tool, command, source, proxies, issuer, digests, env)
+                    for tool, command in commands.items()
+                ]
+            results.append((title, runs))
     print(
-        f"registry resolver at most half of pindock's time: {'yes' if fast else 'NO'}"
-        f" ({registry_run.seconds / pindock_run.seconds:.0%} of it)"
+        f"{FILES} files, {unique} unique references on {len(HOST_NAMES)} registry hosts"
+        f" over TLS (Bearer tokens on {len(TOKEN_HOSTS)}), {DELAY * 1000:.0f} ms added each way.\n"
     )
-    print(f"exactly one manifest request per unique reference: {'yes' if one_each else 'NO'}")
-    return 0 if fast and one_each else 1
+    verdicts = []
+    for title, runs in results:
+        table(title, unique, runs)
+        mine, theirs = runs
+        verdicts += [
+            (
+                f"{title}: pinner's wall time {mine.wall / theirs.wall:.2f} x pindock's",
+                mine.wall <= WALL_RATIO * theirs.wall,
+            ),
+            (
+                f"{title}: one manifest request per unique reference",
+                mine.manifest_requests == unique,
+            ),
+            (f"{title}: pinner's CPU time {mine.cpu:.2f} s", mine.cpu < CPU_SECONDS),
+            (f"{title}: every digest right", mine.correct == mine.total == 2 * FILES),
+        ]
+    for text, ok in verdicts:
+        print(f"- {text}: {'ok' if ok else 'NOT MET'}")
+    return 0 if all(ok for _, ok in verdicts) else 1
 
 
 if __name__ == "__main__":

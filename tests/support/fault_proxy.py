@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from tests.support.loopback import QuietHandler, loopback_server
 
@@ -69,8 +70,11 @@ class FaultProxy:
 
 
 @contextmanager
-def fault_proxy(upstream: str, delay: float = 0.0) -> Iterator[FaultProxy]:
-    """Start the proxy in front of ``upstream`` (``host:port``, plain HTTP)."""
+def fault_proxy(
+    upstream: str, delay: float = 0.0, tls: tuple[Path, Path] | None = None
+) -> Iterator[FaultProxy]:
+    """Start the proxy in front of ``upstream`` (``host:port``, plain HTTP);
+    with ``tls`` (certificate, key) the proxy itself speaks HTTPS."""
     state_holder: list[FaultProxy] = []
 
     class Handler(QuietHandler):
@@ -168,7 +172,7 @@ def fault_proxy(upstream: str, delay: float = 0.0) -> Iterator[FaultProxy]:
         def do_DELETE(self) -> None:
             self._handle()
 
-    with loopback_server(Handler) as host:
+    with loopback_server(Handler, tls) as host:
         state = FaultProxy(
             host, upstream, [], delay, Counter(), threading.Lock(), threading.Event()
         )

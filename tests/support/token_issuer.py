@@ -34,12 +34,15 @@ class LoopbackPKI:
 
     folder: Path
     ca: trustme.CA = field(default_factory=lambda: trustme.CA(key_type=trustme.KeyType.RSA))
+    names: tuple[str, ...] = ()  # more host names for the server certificate
 
     def __post_init__(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.ca_pem = self.folder / "ca.pem"
         self.ca.cert_pem.write_to_path(str(self.ca_pem))
-        server = self.ca.issue_cert("127.0.0.1", "localhost", key_type=trustme.KeyType.RSA)
+        server = self.ca.issue_cert(
+            "127.0.0.1", "localhost", *self.names, key_type=trustme.KeyType.RSA
+        )
         self.server_cert = self.folder / "server.pem"
         self.server_key = self.folder / "server-key.pem"
         server.cert_chain_pems[0].write_to_path(str(self.server_cert))
@@ -142,11 +145,12 @@ def token_issuer(
         yield TokenIssuer(f"{scheme}://{host}/token", recorded)
 
 
-def token_auth_config(issuer: TokenIssuer, pki: LoopbackPKI) -> str:
+def token_auth_config(issuer: TokenIssuer, pki: LoopbackPKI, realm: str = "") -> str:
+    """``realm`` names the token service another way than ``issuer.url`` (by host name)."""
     return (
         "auth:\n"
         "  token:\n"
-        f"    realm: {issuer.url}\n"
+        f"    realm: {realm or issuer.url}\n"
         f"    service: {SERVICE}\n"
         f"    issuer: {ISSUER}\n"
         f"    rootcertbundle: {pki.ca_pem}\n"
