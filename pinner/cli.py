@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -55,7 +56,11 @@ def _root(
     version: Annotated[
         bool,
         typer.Option(
-            "--version", help="Show the version and exit.", callback=_show_version, is_eager=True
+            "--version",
+            "-V",
+            help="Show the version and exit.",
+            callback=_show_version,
+            is_eager=True,
         ),
     ] = False,
 ) -> None:
@@ -99,6 +104,14 @@ ResolverOption = Annotated[
         help="registry: the OCI API directly (default); docker: ask the Docker Engine.",
     ),
 ]
+ForceExclude = Annotated[
+    bool,
+    typer.Option(
+        "--force-exclude",
+        help="Apply the exclude of .pinner.yaml to files named on the command line too"
+        " (as the pre-commit hooks do).",
+    ),
+]
 ConfigOption = Annotated[
     Path | None,
     typer.Option(
@@ -124,6 +137,7 @@ def _rewriting_command(name: str, summary: str, examples: tuple[str, ...]) -> No
         verbose: Verbose = False,
         resolver: ResolverOption = None,
         config: ConfigOption = None,
+        force_exclude: ForceExclude = False,
     ) -> None:
         from pinner.outcome import Command, Mode
 
@@ -137,6 +151,7 @@ def _rewriting_command(name: str, summary: str, examples: tuple[str, ...]) -> No
             verbose=verbose,
             resolver=resolver,
             config_path=config,
+            force_exclude=force_exclude,
         )
 
     app.command(name, help=summary, epilog=_examples(*examples))(command)
@@ -185,6 +200,7 @@ def check(
     verbose: Verbose = False,
     resolver: ResolverOption = None,
     config: ConfigOption = None,
+    force_exclude: ForceExclude = False,
 ) -> None:
     """List every reference without a digest and exit 1 if there is one. Offline
     unless --stale: no network, for the pre-commit hook."""
@@ -202,6 +218,7 @@ def check(
         resolver=resolver,
         config_path=config,
         stale=stale,
+        force_exclude=force_exclude,
     )
 
 
@@ -217,6 +234,7 @@ def _run(
     resolver: ResolverName | None,
     config_path: Path | None,
     stale: bool = False,
+    force_exclude: bool = False,
 ) -> None:
     import dataclasses
 
@@ -225,6 +243,8 @@ def _run(
     from pinner.pipeline import run
     from pinner.resolve.errors import DaemonUnavailableError
 
+    if quiet and verbose:
+        raise typer.BadParameter("--quiet and --verbose cannot go together", param_hint="--quiet")
     try:
         config = load_config(config_path or find_config(Path.cwd()))
     except FileError as error:
@@ -232,6 +252,8 @@ def _run(
         raise typer.Exit(2) from None
     if jobs is not None:
         config = dataclasses.replace(config, jobs=jobs)
+    if force_exclude:
+        config = dataclasses.replace(config, force_exclude=True)
     chosen = resolver.value if resolver is not None else config.resolver
     progress = None
     if sys.stderr.isatty() and not quiet:
@@ -304,8 +326,8 @@ def _say_slow(config: Config) -> Callable[[str, float], None]:
 
 
 def _print(outcome: Outcome, output: Format, quiet: bool, verbose: bool) -> None:
-    from pinner.outcome import Mode
-    from pinner.report.text import coloured_diff, text_report
+    from pinner.outcome import Command, Mode
+    from pinner.report.text import coloured_diff, report_lines
 
     if output is Format.JSON:
         from pinner.report.json_report import json_report
@@ -315,15 +337,24 @@ def _print(outcome: Outcome, output: Format, quiet: bool, verbose: bool) -> None
         from pinner.report.markdown import markdown_report
 
         sys.stdout.write(markdown_report(outcome))
-    elif outcome.mode is not Mode.WRITE:
+    elif outcome.mode is not Mode.WRITE and outcome.command is not Command.CHECK:
         colour = _colour(sys.stdout)
         for file in outcome.changed_files:
             sys.stdout.write(coloured_diff(file.diff(), colour))
     sys.stdout.flush()
-    # With a json or markdown report on stdout, stderr carries the errors only.
-    brief = quiet or output is not Format.TEXT
-    for line in text_report(outcome, quiet=brief, verbose=verbose, colour=_colour(sys.stderr)):
-        print(line, file=sys.stderr)
+    # Errors always go to stderr. With a JSON or Markdown report, stdout holds
+    # the report alone; pinner check writes its findings to stdout, as
+    # linters do; pin and update keep stdout for the diff.
+    findings_out = None
+    if output is Format.TEXT:
+        findings_out = sys.stdout if outcome.command is Command.CHECK else sys.stderr
+    for stream in (sys.stdout, sys.stderr):
+        colour = _colour(stream)
+        for line, error in report_lines(outcome, quiet=quiet, verbose=verbose, colour=colour):
+            if (sys.stderr if error else findings_out) is stream:
+                print(line, file=stream)
+    for message in outcome.errors:
+        print(f"pinner: {message}", file=sys.stderr)
 
 
 def _colour(stream: object) -> bool:

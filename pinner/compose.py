@@ -34,27 +34,43 @@ class _ImageNode:
     built: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class ComposeScan:
+    sites: list[Site]
+    # Other compose files this one names (top-level include:, extends: file:),
+    # as written, with the 1-based line that names each.
+    references: list[tuple[str, int]]
+
+
 def looks_like_compose(text: str) -> bool:
     """True when the text is a YAML mapping with a ``services`` key."""
     return scan_if_compose("compose.yaml", text) is not None
 
 
-def scan_if_compose(path: str, text: str) -> list[Site] | None:
-    """The sites of a text that is a compose file (a YAML mapping with
-    ``services``), or None for any other text; the text is parsed once."""
+def scan_if_compose(path: str, text: str) -> ComposeScan | None:
+    """The scan of a text that is a compose file (a YAML mapping with
+    ``services`` or ``include``), or None for any other text; parsed once."""
     if not may_be_compose(text):
         return None
     try:
         roots = _compose(text)
     except (YAMLError, RecursionError):
         return None
-    if not any(_services(root) is not None for root in roots):
+    if not any(_is_compose(root) for root in roots):
         return None
-    return _sites(path, text, roots)
+    return ComposeScan(_sites(path, text, roots), _references(roots))
 
 
 def scan_compose(path: str, text: str) -> list[Site]:
     """Every ``services.<name>.image`` in a compose file, in file order.
+
+    Raises :class:`FileError` naming the line when the text is not YAML.
+    """
+    return scan_compose_file(path, text).sites
+
+
+def scan_compose_file(path: str, text: str) -> ComposeScan:
+    """The sites of a compose file and the other compose files it names.
 
     Raises :class:`FileError` naming the line when the text is not YAML.
     """
@@ -69,7 +85,34 @@ def scan_compose(path: str, text: str) -> list[Site]:
         raise FileError(path, f"invalid YAML: {problem}; left unchanged", line) from None
     except (YAMLError, RecursionError) as error:
         raise FileError(path, f"invalid YAML: {type(error).__name__}; left unchanged") from None
-    return _sites(path, text, roots)
+    return ComposeScan(_sites(path, text, roots), _references(roots))
+
+
+def _is_compose(root: Node) -> bool:
+    return _services(root) is not None or _lookup(root, "include") is not None
+
+
+def _references(roots: list[Node]) -> list[tuple[str, int]]:
+    """``include:`` entries (a path, or a mapping whose ``path`` is one or a
+    list) and every service's ``extends: {file: ...}``."""
+    found: list[tuple[str, int]] = []
+
+    def add(node: Node | None) -> None:
+        if isinstance(node, ScalarNode) and isinstance(node.value, str) and node.value:
+            found.append((node.value, node.start_mark.line + 1))
+        elif isinstance(node, SequenceNode):
+            for item in node.value:
+                add(item)
+
+    for root in roots:
+        include = _lookup(root, "include")
+        for entry in include.value if isinstance(include, SequenceNode) else []:
+            add(_lookup(entry, "path") if isinstance(entry, MappingNode) else entry)
+        for _, service in _services(root) or []:
+            extends = _lookup(service, "extends")
+            if isinstance(extends, MappingNode):
+                add(_lookup(extends, "file"))
+    return found
 
 
 def _sites(path: str, text: str, roots: list[Node]) -> list[Site]:

@@ -49,6 +49,7 @@ class Config:
     read_timeout: float = 30.0
     certs_dir: Path = Path("/etc/docker/certs.d")
     path: Path | None = None
+    force_exclude: bool = False  # apply exclude to files named on the command line too
 
     def excludes(self, path: Path) -> bool:
         if not self.exclude:

@@ -27,20 +27,27 @@ class FileKind(enum.Enum):
 
 _DOCKERFILE_PATTERNS = (
     "Dockerfile",
+    "dockerfile",  # the Docker CLI falls back to it
     "Containerfile",
-    "Dockerfile.*",
-    "Containerfile.*",
+    "Dockerfile[-._]*",
+    "Containerfile[-._]*",
     "*.Dockerfile",
     "*.dockerfile",
+    "*.Containerfile",
+    "*.containerfile",
 )
 _COMPOSE_PATTERNS = (
     "compose.yml",
     "compose.yaml",
     "compose.*.yml",
     "compose.*.yaml",
+    "*.compose.yml",
+    "*.compose.yaml",
     "docker-compose*.yml",
     "docker-compose*.yaml",
 )
+# Editors' and patch tools' leftovers are never read, whatever their stem.
+_BACKUP_SUFFIXES = (".bak", ".orig", ".rej", ".swp", "~")
 _SKIPPED_FOLDERS = frozenset(
     {".git", ".hg", ".svn", "node_modules", "vendor", ".venv", "venv", "__pycache__", ".tox"}
 )
@@ -52,6 +59,23 @@ class Candidate:
     shown_as: str  # as the user would write it, relative where it can be
     kind: FileKind | None  # None: named on the command line; the text decides
     root: Path  # the folder being processed: a symbolic link may not lead out of it
+    named: bool = False  # named on the command line: exclude applies only when forced
+
+    @property
+    def identity(self) -> str:
+        return _identity(self.path)
+
+    def follow(self, reference: str, line: int) -> tuple[Candidate | None, FileError | None]:
+        """The compose file that this one includes or extends, on ``line``."""
+        path = Path(os.path.normpath(self.path.parent / reference))
+        shown = os.path.normpath(os.path.join(os.path.dirname(self.shown_as), reference))
+        where = f"named on {self.shown_as}:{line}"
+        if not path.is_file():
+            return None, FileError(shown, f"no such compose file ({where})")
+        if not Path(os.path.realpath(path)).is_relative_to(os.path.realpath(self.root)):
+            message = f"outside {self.root} ({where}); not followed (name it to pin it)"
+            return None, FileError(shown, message)
+        return Candidate(path, shown, FileKind.COMPOSE, self.root), None
 
     def link_problem(self) -> FileError | None:
         """Why the file is not read: a symbolic link that leads outside ``root``."""
@@ -68,6 +92,8 @@ class Candidate:
 
 
 def kind_by_name(name: str) -> FileKind | None:
+    if name.endswith(_BACKUP_SUFFIXES):
+        return None
     if any(fnmatch.fnmatchcase(name, pattern) for pattern in _COMPOSE_PATTERNS):
         return FileKind.COMPOSE
     if any(fnmatch.fnmatchcase(name, pattern) for pattern in _DOCKERFILE_PATTERNS):
@@ -98,7 +124,7 @@ def discover(paths: Sequence[str]) -> tuple[list[Candidate], list[FileError]]:
             found.extend(_in_folder(path, problems))
         elif path.exists() or path.is_symlink():
             kind = FileKind.COMPOSE if name_says_compose(path.name) else None
-            found.append(Candidate(path, given, kind, _root_of_named_file(path)))
+            found.append(Candidate(path, given, kind, _root_of_named_file(path), named=True))
         else:
             problems.append(FileError(given, "no such file or folder"))
     unique: dict[str, Candidate] = {}

@@ -98,6 +98,8 @@ class Outcome:
     mode: Mode
     files: list[FileResult]
     problems: list[FileError]
+    paths: tuple[str, ...] = ()  # as given on the command line
+    errors: list[str] = field(default_factory=list)  # what stopped the run before any file
 
     @property
     def results(self) -> list[SiteResult]:
@@ -115,7 +117,7 @@ class Outcome:
         return sum(result.status is status for result in self.results)
 
     def exit_code(self) -> int:
-        if self.problems or self.unwritten_files or self.count(Status.ERROR):
+        if self.errors or self.problems or self.unwritten_files or self.count(Status.ERROR):
             return 2
         if self.mode is Mode.CHECK and self.changed_files:
             return 1

@@ -6,6 +6,7 @@ applying edits are pure.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import functools
@@ -32,33 +33,40 @@ if TYPE_CHECKING:
     from pinner.resolve.protocol import Resolver
 
 
-def scan_text(candidate: Candidate, text: str) -> list[Site]:
-    """Sites of one file, by its kind; a file named by the user is judged by its text."""
+def scan_text(candidate: Candidate, text: str) -> tuple[list[Site], list[tuple[str, int]]]:
+    """Sites of one file, by its kind, and the compose files it names (with
+    the line naming each); a file named by the user is judged by its text."""
     kind = candidate.kind
     if kind is None and not may_be_compose(text):
         kind = FileKind.DOCKERFILE  # known without loading a YAML parser
     if kind is FileKind.COMPOSE or kind is None:
         # Imported only when needed: ruamel.yaml is the slowest import pinner has.
-        from pinner.compose import scan_compose, scan_if_compose
+        from pinner.compose import scan_compose_file, scan_if_compose
 
-        if kind is FileKind.COMPOSE:
-            return scan_compose(candidate.shown_as, text)
-        sites = scan_if_compose(candidate.shown_as, text)
-        if sites is not None:
-            return sites
+        scan = (
+            scan_compose_file(candidate.shown_as, text)
+            if kind is FileKind.COMPOSE
+            else scan_if_compose(candidate.shown_as, text)
+        )
+        if scan is not None:
+            return scan.sites, scan.references
     from pinner.dockerfile import scan_dockerfile
 
-    return scan_dockerfile(candidate.shown_as, text)
+    return scan_dockerfile(candidate.shown_as, text), []
 
 
 def scan_files(
     paths: Sequence[str], config: Config, on_site: Callable[[Site], None] | None = None
 ) -> tuple[list[FileResult], list[FileError]]:
-    """Read and scan every file; ``on_site`` sees each site as soon as it is found."""
+    """Read and scan every file, and the compose files they include or extend
+    (each once); ``on_site`` sees each site as soon as it is found."""
     candidates, problems = discover(paths)
+    queue = collections.deque(candidates)
+    seen = {candidate.identity for candidate in candidates}
     results: list[FileResult] = []
-    for candidate in candidates:
-        if candidate.kind is not None and config.excludes(candidate.path):
+    while queue:
+        candidate = queue.popleft()
+        if (not candidate.named or config.force_exclude) and config.excludes(candidate.path):
             continue
         link_problem = candidate.link_problem()
         if link_problem is not None:
@@ -66,14 +74,23 @@ def scan_files(
             continue
         try:
             text = read_text(candidate.path, candidate.shown_as)
-            sites = [_apply_ignore(site, config) for site in scan_text(candidate, text)]
+            found, references = scan_text(candidate, text)
         except FileError as problem:
             problems.append(problem)
             continue
+        sites = [_apply_ignore(site, config) for site in found]
         if on_site is not None:
             for site in sites:
                 on_site(site)
         results.append(FileResult(candidate, text, sites, new_text=text))
+        for reference, line in references:
+            followed, refused = candidate.follow(reference, line)
+            if refused is not None:
+                problems.append(refused)
+            elif followed is not None and followed.identity not in seen:
+                seen.add(followed.identity)
+                queue.append(followed)
+    results.sort(key=lambda result: result.path)
     return results, problems
 
 
@@ -120,7 +137,7 @@ def run(
         lazy.close()
         raise
     lazy.close()
-    return Outcome(command, mode, files, problems)
+    return Outcome(command, mode, files, problems, tuple(paths))
 
 
 @contextlib.contextmanager
@@ -331,7 +348,7 @@ def _plan_again(file: FileResult, config: Config, answers: _Answers) -> bool:
     """Read, scan and plan a file again; True when it then needs writing."""
     try:
         text = read_text(file.candidate.path, file.candidate.shown_as)
-        sites = [_apply_ignore(site, config) for site in scan_text(file.candidate, text)]
+        sites = [_apply_ignore(site, config) for site in scan_text(file.candidate, text)[0]]
     except FileError as problem:
         file.fail_write(f"changed while pinner ran, and now: {problem.message}")
         return False

@@ -69,7 +69,7 @@ def test_update_and_check_stale_through_the_engine(
     env = {"DOCKER_HOST": daemon.host}
     stale = run_pinner("check", "--stale", "--resolver", "docker", cwd=tmp_path, env=env)
     assert stale.returncode == 1, stale.stderr
-    assert "stale" in stale.stderr
+    assert "stale" in stale.stdout
     updated = run_pinner("update", "--resolver", "docker", cwd=tmp_path, env=env)
     assert updated.returncode == 0, updated.stderr
     assert (tmp_path / "Dockerfile").read_text() == f"FROM {host}/engine/moving:1@{new}\n"
@@ -134,4 +134,4 @@ def test_the_offline_check_needs_no_daemon(tmp_path: Path) -> None:
         env={"DOCKER_HOST": f"unix://{tmp_path}/no-daemon.sock"},
     )
     assert result.returncode == 1
-    assert "python:3.12 has no digest" in result.stderr
+    assert "python:3.12 has no digest" in result.stdout

@@ -22,7 +22,7 @@ def test_messages_are_coloured_on_a_terminal_unless_no_color(
     tmp_path: Path, env: dict[str, str], coloured: bool
 ) -> None:
     (tmp_path / "Dockerfile").write_text("FROM python:3.12\n")
-    code, shown = run_on_terminal(tmp_path, "stderr", "check", env=env)
+    code, shown = run_on_terminal(tmp_path, "stdout", "check", env=env)
     assert code == 1
     assert "python:3.12 has no digest" in shown
     assert (YELLOW in shown) is coloured
@@ -37,8 +37,8 @@ def test_nothing_is_coloured_when_piped(tmp_path: Path) -> None:
         text=True,
         env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
     )
-    assert "has no digest" in piped.stderr
-    assert "\033[" not in piped.stderr
+    assert "has no digest" in piped.stdout
+    assert "\033[" not in piped.stdout + piped.stderr
 
 
 def test_json_on_a_terminal_is_plain(tmp_path: Path) -> None:

@@ -57,8 +57,11 @@ def test_update_moves_exactly_the_digests_whose_tag_moved(
 
     stale = run_pinner("check", "--stale", cwd=tmp_path)
     assert stale.returncode == 1
-    assert f"Dockerfile:1: stale {host}/upd/single:1@{single_old}" in stale.stderr
-    assert "Dockerfile:6: " in stale.stderr and "has no digest" in stale.stderr
+    assert f"Dockerfile:1: stale {host}/upd/single:1@{single_old}" in stale.stdout
+    assert "Dockerfile:6: " in stale.stdout and "has no digest" in stale.stdout
+    assert "Dockerfile:5: current" not in stale.stdout  # listed only with --verbose
+    verbose = run_pinner("check", "--stale", "--verbose", cwd=tmp_path)
+    assert f"Dockerfile:5: current {host}/upd/steady:3@{steady}" in verbose.stdout
 
     dry = run_pinner("update", "--dry-run", cwd=tmp_path)
     assert dry.returncode == 0, dry.stderr
@@ -105,7 +108,7 @@ def test_check_stale_reports_a_garbage_collected_pin_as_missing(
     assert (site["old_digest"], site["new_digest"]) == (old, new)
     assert report["summary"]["missing"] == 1
     text = run_pinner("check", "--stale", cwd=tmp_path)
-    assert "Dockerfile:1: missing" in text.stderr
+    assert "Dockerfile:1: missing" in text.stdout
     assert run_pinner("update", cwd=tmp_path).returncode == 0
     assert dockerfile.read_text() == f"FROM {host}/gc/app:1@{new}\n"
 
@@ -120,11 +123,11 @@ def test_check_stale_says_whether_the_pinned_index_has_the_platform(
         f"FROM --platform=linux/arm64 {host}/plat/app:1@{index} AS ok\n"
         f"FROM --platform=linux/s390x {host}/plat/app:1@{index} AS missing\n"
     )
-    result = run_pinner("check", "--stale", cwd=tmp_path)
+    result = run_pinner("check", "--stale", "--verbose", cwd=tmp_path)
     assert result.returncode == 1
-    assert "Dockerfile:1: current" in result.stderr and "has linux/arm64" in result.stderr
-    assert "Dockerfile:2: platform-missing" in result.stderr
-    assert "no linux/s390x manifest" in result.stderr
+    assert "Dockerfile:1: current" in result.stdout and "has linux/arm64" in result.stdout
+    assert "Dockerfile:2: platform-missing" in result.stdout
+    assert "no linux/s390x manifest" in result.stdout
 
 
 def test_a_missing_tag_with_its_digest_still_there_is_tag_gone(
@@ -136,7 +139,7 @@ def test_a_missing_tag_with_its_digest_still_there_is_tag_gone(
     result = run_pinner("check", "--stale", cwd=tmp_path)
     assert result.returncode == 1
     assert f"Dockerfile:1: tag-gone {registry.host}/gone/app:9@{digest}: tag 9 is gone" in (
-        result.stderr
+        result.stdout
     )
     update = run_pinner("update", cwd=tmp_path)
     assert update.returncode == 1, update.stderr

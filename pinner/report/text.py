@@ -34,20 +34,31 @@ def coloured_diff(diff: str, enabled: bool) -> str:
 def text_report(
     outcome: Outcome, *, quiet: bool = False, verbose: bool = False, colour: bool = False
 ) -> list[str]:
-    """Lines for stderr: errors and findings always; the rest unless quiet.
+    """Every line of the report: errors and findings always; the rest unless quiet."""
+    return [line for line, _ in report_lines(outcome, quiet=quiet, verbose=verbose, colour=colour)]
+
+
+def report_lines(
+    outcome: Outcome, *, quiet: bool = False, verbose: bool = False, colour: bool = False
+) -> list[tuple[str, bool]]:
+    """The report's lines, each with whether it is an error (something that
+    could not be read, looked up or written).
 
     Stage names and ``scratch``, which are never looked up and need nothing
-    from the user, are listed only when verbose.
+    from the user, are listed only when verbose; so are ``current``
+    references, which need nothing either.
     """
-    lines = [paint(str(problem), "red", colour) for problem in outcome.problems]
+    lines = [(paint(str(problem), "red", colour), True) for problem in outcome.problems]
     for result in outcome.results:
         if not verbose and result.site.verdict in (Verdict.STAGE, Verdict.SCRATCH):
             continue
+        if not verbose and result.status is Status.CURRENT:
+            continue
         line = _line(result, outcome, quiet, colour)
         if line is not None:
-            lines.append(line)
+            lines.append((line, result.status is Status.ERROR))
     if not quiet:
-        lines.append(_summary(outcome))
+        lines.append((_summary(outcome), False))
     return lines
 
 
@@ -85,7 +96,7 @@ def _line(result: SiteResult, outcome: Outcome, quiet: bool, colour: bool) -> st
     if status in BROKEN:
         now = f" (the tag now points to {result.new_digest})" if result.new_digest else ""
         return paint(f"{where}: {status.value} {name}: {result.message}{now}", "yellow", colour)
-    if status is Status.CURRENT and outcome.command is Command.CHECK:
+    if status is Status.CURRENT:
         return f"{where}: current {name}{note}"
     if status is Status.SKIPPED:
         return f"{where}: skipped {name}: {result.message}"
@@ -119,6 +130,9 @@ def _summary(outcome: Outcome) -> str:
         parts.append(f"{_n(len(outcome.problems), 'file')} could not be read")
     if outcome.unwritten_files:
         parts.append(f"could not write {_n(len(outcome.unwritten_files), 'file')}")
+    if not outcome.files and not outcome.problems:
+        where = " ".join(outcome.paths) or "."
+        return f"no Dockerfile or compose file under {where}"
     if not parts:
         parts.append("nothing to do" if outcome.command is not Command.PIN else "nothing to pin")
     return "; ".join(parts)
