@@ -186,13 +186,47 @@ def test_try_repo_pin_bases_modifies_then_passes(
         "Dockerfile-old",
         "dockerfile",
         "mycompose.yaml",
+        "Dockerfile-dev",
+        "Dockerfile_prod",
+        "Containerfile-ci",
+        "api.containerfile",
+        "api.Containerfile",
+        "web.compose.yaml",
+        "web.compose.yml",
+        "Dockerfile.bak",
+        "Dockerfile.orig",
+        "compose.yaml.rej",
+        "Dockerfile~",
+        "Dockerfile.swp",
+        "DockerfileX",
+        "dockerfile.txt",
+        "compose.json",
     ],
 )
 def test_hook_file_patterns_match_discovery(name: str) -> None:
     hooks = yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text())
-    patterns = {hook["id"]: hook["files"] for hook in hooks}
+    patterns = {hook["id"]: (hook["files"], hook["exclude"]) for hook in hooks}
     assert set(patterns) == {"pin-bases", "pin-bases-check"}
-    for pattern in patterns.values():
+    for files, exclude in patterns.values():
         for path in (name, f"deploy/{name}"):
-            matched = re.search(pattern, path) is not None
-            assert matched is (kind_by_name(name) is not None), (pattern, path)
+            matched = re.search(files, path) is not None and not re.search(exclude, path)
+            assert matched is (kind_by_name(name) is not None), (files, path)
+
+
+@pytest.mark.parametrize("hook", ["pin-bases", "pin-bases-check"])
+def test_the_hooks_honour_the_configured_exclude(
+    hook: str, hook_repo: tuple[Path, str], precommit_home: Path, tmp_path: Path
+) -> None:
+    _work_repo(tmp_path, hook_repo, hook)
+    (tmp_path / ".pinner.yaml").write_text("exclude: [legacy/**]\n")
+    (tmp_path / "legacy").mkdir()
+    legacy = tmp_path / "legacy" / "Dockerfile"
+    legacy.write_text("FROM python:2.7\n")
+    _run(["git", "add", "-A"], tmp_path, check=True)
+    # No network: the hook must not even try to look python:2.7 up.
+    run = ["unshare", "--net", *PRE_COMMIT, "run", hook, "--all-files"]
+
+    result = _run(run, tmp_path, precommit_home)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert legacy.read_text() == "FROM python:2.7\n"
