@@ -240,6 +240,7 @@ def _run(
 
     from pinner.config import find_config, load_config
     from pinner.files import FileError
+    from pinner.outcome import Outcome
     from pinner.pipeline import run
     from pinner.resolve.errors import DaemonUnavailableError
 
@@ -248,7 +249,9 @@ def _run(
     try:
         config = load_config(config_path or find_config(Path.cwd()))
     except FileError as error:
-        print(f"pinner: {error}", file=sys.stderr)
+        # Still one report, with the error in it: a JSON reader gets a document.
+        failed = Outcome(command, mode, [], [error], tuple(paths or ()))
+        _print(failed, output, quiet, verbose, prefix="pinner: ")
         raise typer.Exit(2) from None
     if jobs is not None:
         config = dataclasses.replace(config, jobs=jobs)
@@ -279,7 +282,8 @@ def _run(
         sys.stderr.flush()
         os._exit(130)
     except DaemonUnavailableError as error:
-        print(f"pinner: {error}", file=sys.stderr)
+        failed = Outcome(command, mode, [], [], tuple(paths or ()), errors=[str(error)])
+        _print(failed, output, quiet, verbose)
         raise typer.Exit(2) from None
     _print(outcome, output, quiet, verbose)
     raise typer.Exit(outcome.exit_code())
@@ -325,7 +329,9 @@ def _say_slow(config: Config) -> Callable[[str, float], None]:
     return say
 
 
-def _print(outcome: Outcome, output: Format, quiet: bool, verbose: bool) -> None:
+def _print(outcome: Outcome, output: Format, quiet: bool, verbose: bool, prefix: str = "") -> None:
+    """The report; ``prefix`` goes before each error line (``pinner: `` when the
+    run stopped before reading any file)."""
     from pinner.outcome import Command, Mode
     from pinner.report.text import coloured_diff, report_lines
 
@@ -352,7 +358,7 @@ def _print(outcome: Outcome, output: Format, quiet: bool, verbose: bool) -> None
         colour = _colour(stream)
         for line, error in report_lines(outcome, quiet=quiet, verbose=verbose, colour=colour):
             if (sys.stderr if error else findings_out) is stream:
-                print(line, file=stream)
+                print(prefix + line if error else line, file=stream)
     for message in outcome.errors:
         print(f"pinner: {message}", file=sys.stderr)
 

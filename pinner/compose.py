@@ -238,7 +238,8 @@ def _classify(
             if len(entry.built) == len(entry.services)
             else f"shared by built ({', '.join(entry.built)}) and pulled services ({services})"
         )
-        return Verdict.IGNORED, why, None, None
+        reference = classify_literal(value)[2] if "$" not in value else None
+        return Verdict.IGNORED, why, reference, None
     if node.style in ("|", ">"):
         return Verdict.IGNORED, "a block scalar; write the image on the image: line", None, None
     if text[start:end] != value:

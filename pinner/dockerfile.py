@@ -35,6 +35,8 @@ class _Scanner:
         # The ARG defaults a use sees: the global ones in FROM, the stage's elsewhere.
         self.global_defaults: dict[str, str | None] = {}
         self.stage_defaults: dict[str, str | None] = {}
+        self.stage_count = 0
+        self.stage_label = ""  # the stage being read: 'name', or #index
 
     def scan(self) -> list[Site]:
         # Classified as they are found, so that ``stages`` holds the earlier stages.
@@ -71,8 +73,11 @@ class _Scanner:
             word = Word(words[0].text, words[0].offsets(), "$" in words[0].text)
             platform = next((v.value for _, v in self._flag_values(flags, "--platform=")), "")
             yield Use(SiteKind.FROM, word, words[0].line, instruction.first_line, platform)
+        self.stage_count += 1
+        self.stage_label = f"#{self.stage_count - 1}"
         if len(words) >= 3 and words[1].text.lower() == "as":
             self.stages.add(words[2].text.lower())
+            self.stage_label = f"'{words[2].text}'"
 
     def _copy_uses(self, instruction: Instruction) -> Iterator[Use]:
         for flag, value in self._flag_values(_flags(self.lexed.words(instruction)), "--from="):
@@ -107,7 +112,7 @@ class _Scanner:
         return above.lstrip().startswith("#") and IGNORE_COMMENT.search(above) is not None
 
     def _declare_arguments(self, instruction: Instruction, in_stage: bool) -> None:
-        for declaration in declarations(self.lexed, instruction, in_stage):
+        for declaration in declarations(self.lexed, instruction, in_stage, self.stage_label):
             self.arguments[declaration.name].append(declaration)
             value = declaration.value if declaration.literal else None
             if not in_stage:
@@ -122,7 +127,9 @@ class _Scanner:
     def _classify(self, use: Use) -> None:
         value = use.value
         if self._ignored(use.instruction_line):
-            self._add(use, Verdict.IGNORED, "marked '# pinner: ignore'")
+            # The report still names the image, when it is written out.
+            reference = None if use.word.expands else classify_literal(value)[2]
+            self._add(use, Verdict.IGNORED, "marked '# pinner: ignore'", reference)
         elif value == "scratch":
             self._add(use, Verdict.SCRATCH, "scratch is the empty image")
         elif use.kind is not SiteKind.FROM and value.isdigit():
@@ -169,7 +176,7 @@ class _Scanner:
         problem = arg_problem(self.lexed, name, group, self.arguments.get(name, []))
         if problem is not None:
             for arg_use in group:
-                self._add(arg_use.use, Verdict.VARIABLE, f"{problem}; {DOCKERFILE_ADVICE}")
+                self._add(arg_use.use, Verdict.VARIABLE, problem)
             return
         declaration = self.arguments[name][0]
         assert declaration.value is not None and declaration.word is not None

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from pinner.dockerfile_lexer import Instruction, LexedDockerfile
 from pinner.dockerfile_words import Word, unquote
-from pinner.expansion import TrailingExpansion
+from pinner.expansion import DOCKERFILE_ADVICE, TrailingExpansion
 from pinner.site import SiteKind
 
 _ARG_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:=(.*))?\Z", re.DOTALL)
@@ -53,6 +53,7 @@ class ArgDeclaration:
     line: int  # 0-based
     in_stage: bool
     instruction_line: int
+    stage: str = ""  # the stage it is declared in: its name, or its number
 
     @property
     def literal(self) -> bool:
@@ -73,7 +74,7 @@ class ArgUse:
 
 
 def declarations(
-    lexed: LexedDockerfile, instruction: Instruction, in_stage: bool
+    lexed: LexedDockerfile, instruction: Instruction, in_stage: bool, stage: str = ""
 ) -> Iterator[ArgDeclaration]:
     """``ARG A=1 B="2".3 C``: each name with its default as BuildKit reads it
     (quotes and escapes taken off, a value continued on the next line joined)."""
@@ -87,13 +88,42 @@ def declarations(
             skip = len(name) + 1
             word = unquote(raw, token.offsets()[skip:], lexed.escape)
         value = None if raw is None else (word.value if word is not None else raw)
-        yield ArgDeclaration(name, value, word, token.line, in_stage, instruction.first_line)
+        yield ArgDeclaration(name, value, word, token.line, in_stage, instruction.first_line, stage)
 
 
 def arg_problem(
     lexed: LexedDockerfile, name: str, group: list[ArgUse], declared: list[ArgDeclaration]
 ) -> str | None:
-    """Why one digest after ARG ``name``'s default cannot serve ``group``, or None."""
+    """Why one digest after ARG ``name``'s default cannot serve ``group``, with
+    what to do about it where that is not what the file already does; or None."""
+    problem = _problem(lexed, name, group, declared)
+    if problem is None:
+        return None
+    reason, advise = problem
+    whole = all(not arg_use.expansion.prefix for arg_use in group)
+    if not advise:
+        return reason
+    if whole:  # the file already names the whole image in one variable
+        if reason.endswith("has no default value"):
+            return f"{reason}; give it one: ARG {name}=python:3.12"
+        return reason
+    return f"{reason}; {DOCKERFILE_ADVICE}"
+
+
+def _problem(
+    lexed: LexedDockerfile, name: str, group: list[ArgUse], declared: list[ArgDeclaration]
+) -> tuple[str, bool] | None:
+    """The reason, and whether naming the whole image in one variable would help."""
+    reason = _reason(lexed, name, group, declared)
+    if reason is None:
+        return None
+    redeclared = "declared again in stage" in reason
+    return reason, not redeclared
+
+
+def _reason(
+    lexed: LexedDockerfile, name: str, group: list[ArgUse], declared: list[ArgDeclaration]
+) -> str | None:
     global_ones = [d for d in declared if not d.in_stage]
     in_stage = [d for d in declared if d.in_stage]
     if any(arg_use.use.kind is not SiteKind.FROM for arg_use in group):
@@ -107,9 +137,10 @@ def arg_problem(
     if not global_ones[0].literal:
         return f"the default of ARG {name} is not a literal image"
     if in_stage:
+        again = in_stage[0]
         return (
-            f"ARG {name} is declared again inside a stage on line {in_stage[0].line + 1},"
-            " where RUN would see the digest"
+            f"ARG {name} is declared again in stage {again.stage} on line {again.line + 1},"
+            " where RUN would see the digest; give the variable that stage uses another name"
         )
     if len({arg_use.expansion.prefix for arg_use in group}) > 1:
         return f"ARG {name} is shared by different images"

@@ -35,6 +35,9 @@ def unified_diff(path: str, before: str, after: str) -> str:
     import difflib
 
     old, new = (path, path) if path.startswith("/") else (f"a/{path}", f"b/{path}")
+    if any(char.isspace() for char in path):
+        # GNU patch reads a name up to a tab: without one, it stops at the space.
+        old, new = old + "\t", new + "\t"
     lines = difflib.unified_diff(_diff_lines(before), _diff_lines(after), old, new)
     return "".join(lines)
 

@@ -129,7 +129,7 @@ def test_images_fix(src: str, expected: str) -> None:
         pytest.param(
             "ARG V=3\nFROM alpine:$V\nARG V\nRUN echo $V\n",
             Verdict.VARIABLE,
-            "declared again inside a stage",
+            "ARG V is declared again in stage #0 on line 3",
             id="redeclared",
         ),
         pytest.param(
@@ -176,8 +176,39 @@ def test_images_noop(src: str, verdict: Verdict, reason: str) -> None:
     assert pin_text(src) == src
     site = next(s for s in scan_dockerfile("Dockerfile", src) if s.verdict is verdict)
     assert reason in site.reason
+    # The advice to name the whole image in one variable, only where the
+    # file does not do so already.
+    advised = "name the whole image in one variable" in site.reason
+    whole = site.text.lstrip("$").strip("{}").isidentifier()
     if verdict is Verdict.VARIABLE and reason not in ("no default image", "wins over the inline"):
-        assert "name the whole image in one variable" in site.reason
+        assert advised is (not whole and "declared again" not in reason), site.reason
+
+
+@pytest.mark.parametrize(
+    ("src", "reason"),
+    [
+        pytest.param(
+            "ARG BASE=python:3.12\nFROM ${BASE} AS build\nARG BASE\nRUN echo $BASE\n",
+            "ARG BASE is declared again in stage 'build' on line 3, where RUN would see the"
+            " digest; give the variable that stage uses another name",
+            id="redeclared-in-a-named-stage",
+        ),
+        pytest.param(
+            "ARG BASE\nFROM $BASE\n",
+            "ARG BASE has no default value; give it one: ARG BASE=python:3.12",
+            id="whole-image-without-default",
+        ),
+        pytest.param(
+            "ARG V\nFROM alpine:$V\n",
+            "ARG V has no default value; to pin it, name the whole image in one variable:"
+            " ARG BASE=python:3.12, FROM ${BASE}",
+            id="tag-without-default",
+        ),
+    ],
+)
+def test_skip_messages_never_advise_what_the_file_already_does(src: str, reason: str) -> None:
+    [site] = [s for s in scan_dockerfile("Dockerfile", src) if s.verdict is Verdict.VARIABLE]
+    assert site.reason == reason
 
 
 def test_arg_site_points_at_the_default_and_names_its_uses() -> None:

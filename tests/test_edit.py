@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
 import pytest
 
 from pinner.edit import Edit, apply_edits, unified_diff
@@ -46,3 +49,21 @@ def test_unified_diff_marks_a_missing_final_newline() -> None:
 def test_unified_diff_keeps_form_feeds_inside_lines() -> None:
     diff = unified_diff("D", "RUN a\fb\nFROM a\n", "RUN a\fb\nFROM a@d\n")
     assert " RUN a\fb\n" in diff
+
+
+@pytest.mark.parametrize("folder", ["app", "my app"])
+@pytest.mark.parametrize(
+    "apply", [["git", "apply"], ["patch", "-p1", "--quiet", "--input"]], ids=["git", "patch"]
+)
+def test_the_dry_run_diff_applies_with_git_and_patch(
+    tmp_path: Path, folder: str, apply: list[str]
+) -> None:
+    before = "\ufeffFROM scratch\r\nFROM python:3.12\r\n"
+    after = before.replace("3.12", "3.12@sha256:" + "a" * 64)
+    (tmp_path / folder).mkdir()
+    (tmp_path / folder / "Dockerfile").write_bytes(before.encode())
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    patch = tmp_path / "pin.patch"
+    patch.write_bytes(unified_diff(f"{folder}/Dockerfile", before, after).encode())
+    subprocess.run([*apply, str(patch)], cwd=tmp_path, check=True, capture_output=True)
+    assert (tmp_path / folder / "Dockerfile").read_bytes() == after.encode()

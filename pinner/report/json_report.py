@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from pinner.outcome import Outcome, SiteResult, Status
+from pinner.reference import ImageReference
 
 SCHEMA_VERSION = 2
 
@@ -14,6 +15,7 @@ def json_report(outcome: Outcome) -> str:
         "version": SCHEMA_VERSION,
         "command": outcome.command.value,
         "mode": outcome.mode.value,
+        "errors": outcome.errors,
         "sites": [_site(result) for result in outcome.results],
         "file_errors": [
             {"file": problem.path, "line": problem.line, "message": problem.message, "on": "read"}
@@ -34,6 +36,13 @@ def json_report(outcome: Outcome) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
+def _tag(reference: ImageReference | None) -> str | None:
+    """The tag that is followed; none for a digest without a tag."""
+    if reference is None or (reference.tag is None and reference.digest is not None):
+        return None
+    return reference.tracked_tag
+
+
 def _site(result: SiteResult) -> dict[str, object]:
     site = result.site
     reference = site.reference
@@ -45,7 +54,7 @@ def _site(result: SiteResult) -> dict[str, object]:
         "text": site.text,
         "reference": reference.original if reference is not None else None,
         "image": reference.repository if reference is not None else None,
-        "tag": reference.tracked_tag if reference is not None else None,
+        "tag": _tag(reference),
         "old_digest": result.old_digest,
         "new_digest": result.new_digest,
         "status": result.status.value,

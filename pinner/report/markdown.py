@@ -28,7 +28,7 @@ def markdown_report(outcome: Outcome) -> str:
             new_cell = f"`{short(new)}`" if new else "—"
             lines.append(f"| `{image}` | {old_cell} | → {new_cell} | {status} | {files} |")
     else:
-        lines.append("Every image reference is pinned and current.")
+        lines.append(_nothing_to_change(outcome))
     broken = [r for r in outcome.results if r.status in BROKEN]
     if broken:
         lines += ["", "#### A build will meet these", ""]
@@ -37,8 +37,9 @@ def markdown_report(outcome: Outcome) -> str:
             for r in broken
         ]
     errors = [r for r in outcome.results if r.status is Status.ERROR and not r.unwritten]
-    if errors or outcome.problems:
+    if errors or outcome.problems or outcome.errors:
         lines += ["", "#### Could not be checked", ""]
+        lines += [f"- {_cell(message)}" for message in outcome.errors]
         lines += [f"- `{r.site.location}` `{shown(r)}`: {_cell(r.message)}" for r in errors]
         lines += [f"- `{_cell(str(problem))}`" for problem in outcome.problems]
     if outcome.unwritten_files:
@@ -56,6 +57,24 @@ def markdown_report(outcome: Outcome) -> str:
     if outcome.mode is not Mode.WRITE and outcome.changed_files:
         lines += ["", "_Dry run: no file was written._"]
     return "\n".join(lines) + "\n"
+
+
+def _nothing_to_change(outcome: Outcome) -> str:
+    """What an empty table means, saying no more than was checked."""
+    if not outcome.files and not outcome.problems and not outcome.errors:
+        return f"No Dockerfile or compose file under `{' '.join(outcome.paths) or '.'}`."
+    results = outcome.results
+    if outcome.errors or outcome.problems or any(r.status is Status.ERROR for r in results):
+        return "Nothing to change in what could be checked; what could not is listed below."
+    references = [r for r in results if r.status in (Status.PINNED, Status.CURRENT)]
+    if not references:
+        return "No image reference to pin."
+    if any(r.status is Status.PINNED for r in references):
+        return (
+            f"All {len(references)} image references are pinned; freshness not checked"
+            " (run `pinner check --stale`)."
+        )
+    return f"All {len(references)} pinned image references are current."
 
 
 def _image(result: SiteResult) -> str:

@@ -57,7 +57,7 @@ def report_lines(
         line = _line(result, outcome, quiet, colour)
         if line is not None:
             lines.append((line, result.status is Status.ERROR))
-    if not quiet:
+    if not quiet and not outcome.errors:  # a run that stopped early has nothing to sum up
         lines.append((_summary(outcome), False))
     return lines
 

@@ -11,6 +11,7 @@ over plain HTTP to a non-loopback host, and never into a message.
 from __future__ import annotations
 
 import base64
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -62,17 +63,35 @@ class DockerConfigCredentials:
 
     def _look_up(self, host: str) -> Credentials | None:
         # Imported here: only a registry that asks for credentials needs the SDK.
+        import warnings
+
         from docker import auth
         from docker.errors import DockerException
 
         try:
             if self._config is None:
+                _warn_if_malformed(auth.config.find_config_file())
                 self._config = auth.load_config()
             # Docker Hub's credentials live under https://index.docker.io/v1/.
             registry = "docker.io" if host == _DOCKER_HUB_API_HOST else host
-            entry = auth.resolve_authconfig(self._config, registry=registry)
+            with warnings.catch_warnings():
+                # The SDK warns, with its own file and line, about a missing
+                # credential helper, then fails: one line of ours says it all.
+                warnings.simplefilter("ignore")
+                entry = auth.resolve_authconfig(self._config, registry=registry)
         except DockerException as error:
-            raise DeniedError(f"denied: cannot read credentials for {host}: {error}") from None
+            helper = re.search(r"docker-credential-[\w.-]+", str(error))
+            if helper is not None and "not installed" in str(error):
+                warn_once(
+                    f"the credential helper {helper.group()} named in the Docker config is"
+                    f" not installed; asking {host} without credentials"
+                )
+            else:
+                warn_once(
+                    f"cannot read the credentials for {host} ({_first_line(error)});"
+                    " asking without them"
+                )
+            return None
         if not entry:
             return None
         fields = {str(key).lower(): value for key, value in entry.items()}
@@ -84,6 +103,51 @@ class DockerConfigCredentials:
         if not (credentials.username or credentials.identity_token):
             return None
         return credentials
+
+
+def _needs_credentials(host: str, what: str) -> str:
+    return f"denied: {host} requires credentials for {what}{login_hint(host)}"
+
+
+def login_hint(host: str) -> str:
+    """What to run when a registry wants credentials pinner does not have."""
+    login = "docker login" if host == _DOCKER_HUB_API_HOST else f"docker login {host}"
+    return f" (if you have an account there: {login})"
+
+
+_WARNED: set[str] = set()
+_WARNED_LOCK = threading.Lock()
+
+
+def warn_once(message: str) -> None:
+    """One line on stderr, the first time only: a warning, not an error."""
+    import sys
+
+    with _WARNED_LOCK:
+        if message in _WARNED:
+            return
+        _WARNED.add(message)
+    print(f"pinner: warning: {message}", file=sys.stderr, flush=True)
+
+
+def _warn_if_malformed(path: str | None) -> None:
+    """The Docker SDK ignores a config.json it cannot parse, silently."""
+    import json
+
+    if not path:
+        return
+    try:
+        with open(path, encoding="utf-8") as handle:
+            json.load(handle)
+    except OSError:
+        return
+    except ValueError as error:
+        warn_once(f"{path} is not valid JSON ({error}); its credentials are not used")
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0][:300] if text else type(error).__name__
 
 
 @dataclass(frozen=True)
@@ -136,10 +200,10 @@ class Authenticator:
         credentials = self._credentials.for_host(host)
         if challenge is not None and challenge.scheme == "basic":
             if credentials is None or not credentials.username:
-                raise DeniedError(f"denied: {host} requires credentials for {what}")
+                raise DeniedError(_needs_credentials(host, what))
             return credentials.basic()
         if challenge is None or challenge.scheme != "bearer" or "realm" not in challenge.params:
-            raise DeniedError(f"denied: {host} requires credentials for {what}")
+            raise DeniedError(_needs_credentials(host, what))
         return self._token(host, registry_url, scope, challenge.params, credentials)
 
     def _token(
@@ -210,7 +274,7 @@ class Authenticator:
             if response.status_code != 200:
                 raise DeniedError(
                     f"denied: the token service for {host} answered HTTP {response.status_code}"
-                    f" for {', '.join(scope.split(':')[1] for scope in scopes)}"
+                    f" for {', '.join(scope.split(':')[1] for scope in scopes)}{login_hint(host)}"
                 )
             try:
                 return response.json()

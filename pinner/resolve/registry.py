@@ -21,7 +21,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import requests
 
 from pinner.reference import ImageReference, is_sha256_digest
-from pinner.resolve.auth import Authenticator, CredentialSource, DockerConfigCredentials
+from pinner.resolve.auth import (
+    Authenticator,
+    CredentialSource,
+    DockerConfigCredentials,
+    login_hint,
+)
 from pinner.resolve.batch import in_parallel
 from pinner.resolve.challenge import Challenge, parse_challenge
 from pinner.resolve.errors import (
@@ -312,5 +317,8 @@ def _status_error(
     if status == 404:
         return NotFoundError(f"not found: {what}")
     if status in (401, 403):
-        return DeniedError(f"denied: {reference.api_host} refused access to {what} (HTTP {status})")
+        host = reference.api_host
+        return DeniedError(
+            f"denied: {host} refused access to {what} (HTTP {status}){login_hint(host)}"
+        )
     return BadResponseError(f"bad response: {reference.api_host} answered HTTP {status} for {what}")
