@@ -148,3 +148,15 @@ def test_a_missing_credential_helper_is_one_line(
     assert result.returncode == 2  # the registry wanted credentials pinner does not have
     assert "docker login" in result.stderr
     assert (project / "Dockerfile").read_text() == f"FROM {proxy.host}/msg/helper:1\n"
+
+
+def test_a_skip_message_names_the_stage_that_declares_the_arg_again(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text(
+        "ARG BASE=python:3.12\nFROM ${BASE} AS build\nARG BASE\nRUN echo $BASE\n"
+    )
+    result = run_pinner("check", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.splitlines()[0] == (
+        "Dockerfile:2: skipped ${BASE}: ARG BASE is declared again in stage 'build' on line 3,"
+        " where RUN would see the digest; give the variable that stage uses another name"
+    )
