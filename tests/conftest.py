@@ -57,3 +57,15 @@ def run_pinner(
         timeout=120,
         env={**os.environ, "PYTHONPATH": str(REPO_ROOT), **(env or {})},
     )
+
+
+def start_pinner(*args: str, cwd: Path) -> subprocess.Popen[str]:
+    """Start the real command line in the background, its output captured."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "pinner", *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+    )

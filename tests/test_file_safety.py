@@ -10,7 +10,6 @@ import json
 import os
 import stat
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -22,23 +21,12 @@ from pinner.config import Config
 from pinner.files import read_text
 from pinner.outcome import Command, Mode, Status
 from pinner.resolve.registry import RegistryResolver
-from tests.conftest import REPO_ROOT, run_pinner
+from tests.conftest import run_pinner, start_pinner
 from tests.support.fault_proxy import FaultProxy, fault_proxy
 from tests.support.registry import Pusher, RunningRegistry, skopeo_digest
 from tests.support.users import as_root, call_as_nobody, nobody
 
 pytestmark = pytest.mark.registry
-
-
-def _start_pinner(*args: str, cwd: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "pinner", *args],
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
-    )
 
 
 def _wait_for_requests(proxy: FaultProxy, count: int) -> None:
@@ -56,7 +44,7 @@ def test_an_edit_made_while_pinner_waits_on_the_registry_is_kept(
     with fault_proxy(registry.host, delay=0.4) as proxy:
         dockerfile = tmp_path / "Dockerfile"
         dockerfile.write_bytes(f"\ufeff# base\r\nFROM {proxy.host}/race/one:1\r\n".encode())
-        process = _start_pinner("pin", cwd=tmp_path)
+        process = start_pinner("pin", cwd=tmp_path)
         _wait_for_requests(proxy, 1)  # the file was read: its image is being looked up
         edited = (
             f"\ufeff# base, edited while pinner waits\r\nFROM {proxy.host}/race/one:1\r\n"
@@ -89,8 +77,8 @@ def test_two_pinner_processes_on_one_file_keep_each_others_pins(
         # Each process leaves the other's image alone, so each pins one line.
         (tmp_path / "only-one.yaml").write_text("ignore: ['*/pair/two']\n")
         (tmp_path / "only-two.yaml").write_text("ignore: ['*/pair/one']\n")
-        first = _start_pinner("pin", "--config", "only-one.yaml", "Dockerfile", cwd=tmp_path)
-        second = _start_pinner("pin", "--config", "only-two.yaml", "Dockerfile", cwd=tmp_path)
+        first = start_pinner("pin", "--config", "only-one.yaml", "Dockerfile", cwd=tmp_path)
+        second = start_pinner("pin", "--config", "only-two.yaml", "Dockerfile", cwd=tmp_path)
         outputs = [process.communicate(timeout=60) for process in (first, second)]
 
     assert (first.returncode, second.returncode) == (0, 0), outputs

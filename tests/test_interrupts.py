@@ -6,8 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,7 +17,7 @@ import requests
 
 from pinner.resolve.errors import UnreachableError
 from pinner.resolve.transport import RetryPolicy, Transport
-from tests.conftest import REPO_ROOT
+from tests.conftest import start_pinner
 
 pytestmark = pytest.mark.registry
 
@@ -52,23 +50,12 @@ def black_hole() -> Iterator[tuple[str, list[socket.socket]]]:
         listener.close()
 
 
-def _start(cwd: Path, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "pinner", *args],
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
-    )
-
-
 def test_ctrl_c_ends_a_run_stuck_on_a_silent_registry_at_once(tmp_path: Path) -> None:
     with black_hole() as (host, accepted):
         dockerfile = tmp_path / "Dockerfile"
         text = f"\ufeffFROM {host}/stuck/app:1\r\nFROM {host}/stuck/other:2\r\n"
         dockerfile.write_bytes(text.encode())
-        process = _start(tmp_path, "pin")
+        process = start_pinner("pin", cwd=tmp_path)
         deadline = time.monotonic() + 20
         while not accepted:  # pinner is waiting on the registry
             assert time.monotonic() < deadline and process.poll() is None
@@ -92,7 +79,7 @@ def test_a_lookup_still_waiting_says_which_host_it_waits_for(tmp_path: Path) -> 
     with black_hole() as (host, _):
         (tmp_path / ".pinner.yaml").write_text("read-timeout: 11\nconnect-timeout: 1\nretries: 0\n")
         (tmp_path / "Dockerfile").write_text(f"FROM {host}/slow/app:1\n")
-        process = _start(tmp_path, "pin")
+        process = start_pinner("pin", cwd=tmp_path)
         _, stderr = process.communicate(timeout=90)
 
     assert process.returncode == 2

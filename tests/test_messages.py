@@ -4,6 +4,7 @@ code documented; reports that never claim what was not checked."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -98,19 +99,30 @@ def _docker_config(tmp_path: Path, text: str) -> dict[str, str]:
     return {"DOCKER_CONFIG": str(folder)}
 
 
-def test_a_malformed_docker_config_is_one_warning(
-    registry: RunningRegistry, pusher: Pusher, tmp_path: Path
-) -> None:
+def _pin_where_credentials_are_asked_for(
+    pusher: Pusher, registry: RunningRegistry, tmp_path: Path, config_json: str
+) -> tuple[str, subprocess.CompletedProcess[str], dict[str, str]]:
+    """Pin an image from a registry that answers 401 with a Basic challenge, so
+    that pinner reads the Docker config given; return the host pinned from."""
     pusher.image("msg/app", "1")
-    env = _docker_config(tmp_path, '{"auths": {')
+    env = _docker_config(tmp_path, config_json)
     with fault_proxy(registry.host) as proxy:
-        # The registry asks for credentials: pinner reads the Docker config.
         challenge = {"WWW-Authenticate": 'Basic realm="test"'}
         proxy.add(*(Fault("status", path="/manifests/", status=401, headers=challenge),) * 2)
         project = tmp_path / "project"
         project.mkdir()
         (project / "Dockerfile").write_text(f"FROM {proxy.host}/msg/app:1\n")
         result = run_pinner("pin", cwd=project, env=env)
+    assert (project / "Dockerfile").read_text() == f"FROM {proxy.host}/msg/app:1\n"
+    return proxy.host, result, env
+
+
+def test_a_malformed_docker_config_is_one_warning(
+    registry: RunningRegistry, pusher: Pusher, tmp_path: Path
+) -> None:
+    host, result, env = _pin_where_credentials_are_asked_for(
+        pusher, registry, tmp_path, '{"auths": {'
+    )
 
     assert result.returncode == 2
     lines = result.stderr.splitlines()
@@ -120,8 +132,8 @@ def test_a_malformed_docker_config_is_one_warning(
     assert warnings[0].startswith(f"pinner: warning: {config} is not valid JSON (")
     assert warnings[0].endswith("); its credentials are not used")
     assert (
-        f"Dockerfile:1: {proxy.host}/msg/app:1: denied: {proxy.host} requires credentials for"
-        f" {proxy.host}/msg/app (if you have an account there: docker login {proxy.host})"
+        f"Dockerfile:1: {host}/msg/app:1: denied: {host} requires credentials for"
+        f" {host}/msg/app (if you have an account there: docker login {host})"
     ) in lines
     assert "Traceback" not in result.stderr and "UserWarning" not in result.stderr
 
@@ -129,25 +141,18 @@ def test_a_malformed_docker_config_is_one_warning(
 def test_a_missing_credential_helper_is_one_line(
     registry: RunningRegistry, pusher: Pusher, tmp_path: Path
 ) -> None:
-    pusher.image("msg/helper", "1")
-    env = _docker_config(tmp_path, '{"credsStore": "desktop"}')
-    with fault_proxy(registry.host) as proxy:
-        challenge = {"WWW-Authenticate": 'Basic realm="test"'}
-        proxy.add(Fault("status", method="HEAD", path="/manifests/", status=401, headers=challenge))
-        project = tmp_path / "project"
-        project.mkdir()
-        (project / "Dockerfile").write_text(f"FROM {proxy.host}/msg/helper:1\n")
-        result = run_pinner("pin", cwd=project, env=env)
+    host, result, _ = _pin_where_credentials_are_asked_for(
+        pusher, registry, tmp_path, '{"credsStore": "desktop"}'
+    )
 
     assert "UserWarning" not in result.stderr and "site-packages" not in result.stderr
     warnings = [line for line in result.stderr.splitlines() if "warning" in line]
     assert warnings == [
         "pinner: warning: the credential helper docker-credential-desktop named in the Docker"
-        f" config is not installed; asking {proxy.host} without credentials"
+        f" config is not installed; asking {host} without credentials"
     ]
     assert result.returncode == 2  # the registry wanted credentials pinner does not have
-    assert "docker login" in result.stderr
-    assert (project / "Dockerfile").read_text() == f"FROM {proxy.host}/msg/helper:1\n"
+    assert f"docker login {host}" in result.stderr
 
 
 def test_a_skip_message_names_the_stage_that_declares_the_arg_again(tmp_path: Path) -> None:
