@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 from pinner.dockerfile_args import ArgDeclaration, ArgUse, Use, arg_problem, declarations
-from pinner.dockerfile_lexer import Instruction, LexedDockerfile, Token, lex
+from pinner.dockerfile_lexer import Instruction, LexedDockerfile, Token, directives, lex
 from pinner.dockerfile_words import Word, csv_fields, unquote
 from pinner.expansion import DOCKERFILE_ADVICE, expand, trailing_expansion
 from pinner.reference import ImageReference
@@ -51,6 +51,7 @@ class _Scanner:
     # -- finding the places that name images, instruction by instruction -----
 
     def _uses(self) -> Iterator[Use]:
+        yield from self._syntax_uses()
         in_stage = False
         for instruction in self.lexed.instructions:
             keyword = instruction.keyword
@@ -64,6 +65,14 @@ class _Scanner:
                 yield from self._copy_uses(instruction)
             elif keyword == "RUN" and self._mentions(instruction, "--mount="):
                 yield from self._mount_uses(instruction)
+
+    def _syntax_uses(self) -> Iterator[Use]:
+        # BuildKit pulls the image # syntax= names to parse the rest of the file.
+        for directive in directives(self.lexed):
+            if directive.name == "syntax" and directive.value:
+                offsets = range(directive.start, directive.start + len(directive.value))
+                word = Word(directive.value, offsets)
+                yield Use(SiteKind.SYNTAX, word, directive.line, directive.line)
 
     def _from_uses(self, instruction: Instruction) -> Iterator[Use]:
         tokens = self.lexed.tokens(instruction)
@@ -126,7 +135,9 @@ class _Scanner:
 
     def _classify(self, use: Use) -> None:
         value = use.value
-        if self._ignored(use.instruction_line):
+        if use.kind is SiteKind.SYNTAX:
+            self._add_literal(use, value)  # no variable, stage or scratch applies there
+        elif self._ignored(use.instruction_line):
             # The report still names the image, when it is written out.
             reference = None if use.word.expands else classify_literal(value)[2]
             self._add(use, Verdict.IGNORED, "marked '# pinner: ignore'", reference)

@@ -122,6 +122,26 @@ def split_lines(text: str) -> tuple[list[str], list[int]]:
     return contents, starts
 
 
+class Directive(NamedTuple):
+    """A parser directive at the top of the file: ``# name=value``."""
+
+    name: str  # lower case
+    value: str
+    line: int  # 0-based
+    start: int  # offset of the value in the text
+
+
+def directives(lexed: LexedDockerfile) -> Iterator[Directive]:
+    """The parser directives: only at the very top, before any instruction,
+    comment or blank line, as BuildKit reads them."""
+    for number, content in enumerate(lexed.contents):
+        match = _DIRECTIVE.match(content)
+        if match is None:
+            return
+        start = lexed.starts[number] + match.start(2)
+        yield Directive(match.group(1).lower(), match.group(2), number, start)
+
+
 def lex(text: str) -> LexedDockerfile:
     contents, starts = split_lines(text)
     lexed = LexedDockerfile(_escape_directive(contents), contents, starts)

@@ -15,6 +15,7 @@ class SiteKind(str, enum.Enum):
     MOUNT_FROM = "mount-from"
     ARG_DEFAULT = "arg-default"
     COMPOSE_IMAGE = "compose-image"
+    SYNTAX = "syntax"  # the BuildKit frontend a Dockerfile's # syntax= directive names
 
 
 IGNORE_COMMENT = re.compile(r"#\s*pinner:\s*ignore\b")
