@@ -40,6 +40,11 @@ class Format(str, enum.Enum):
     MARKDOWN = "markdown"
 
 
+class ResolveFormat(str, enum.Enum):
+    TEXT = "text"
+    JSON = "json"
+
+
 class ResolverName(str, enum.Enum):
     REGISTRY = "registry"
     DOCKER = "docker"
@@ -220,6 +225,93 @@ def check(
         stale=stale,
         force_exclude=force_exclude,
     )
+
+
+@app.command(
+    "resolve",
+    epilog=_examples(
+        "pinner resolve python:3.12            # python:3.12@sha256:... (the index)",
+        "pinner resolve --platform linux/arm64 python:3.12",
+        "pinner resolve --format json nginx:1.25 redis:7",
+    ),
+)
+def resolve_command(
+    references: Annotated[
+        list[str], typer.Argument(help="Image references, as a Dockerfile names them.")
+    ],
+    platform: Annotated[
+        str | None,
+        typer.Option(
+            "--platform",
+            help="os/arch[/variant]: that platform's manifest digest, not the index's.",
+        ),
+    ] = None,
+    output: Annotated[
+        ResolveFormat, typer.Option("--format", help="text: one line per reference; json.")
+    ] = ResolveFormat.TEXT,
+    jobs: Jobs = None,
+    resolver: ResolverOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Print each reference with the digest its tag points to now, one per line.
+    Writes nothing; exit 2 names what could not be resolved."""
+    import dataclasses
+    import json
+
+    from pinner.config import find_config, load_config
+    from pinner.files import FileError
+    from pinner.lookup import resolve_all
+    from pinner.resolve.errors import DaemonUnavailableError
+    from pinner.resolve.manifest import Platform
+
+    wanted = None
+    if platform is not None:
+        wanted = Platform.parse(platform)
+        if wanted is None:
+            raise typer.BadParameter("expected os/arch[/variant]", param_hint="--platform")
+    try:
+        settings = load_config(config or find_config(Path.cwd()))
+    except FileError as error:
+        print(f"pinner: {error}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    if jobs is not None:
+        settings = dataclasses.replace(settings, jobs=jobs)
+    chosen = resolver.value if resolver is not None else settings.resolver
+    try:
+        looker = _resolver_factory(chosen, settings)()
+        try:
+            results = resolve_all(references, looker, wanted, settings.jobs)
+        finally:
+            looker.close()
+    except KeyboardInterrupt:
+        print("pinner: interrupted", file=sys.stderr, flush=True)
+        os._exit(130)
+    except DaemonUnavailableError as error:
+        print(f"pinner: {error}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    failed = [result for result in results if result.error is not None]
+    if output is ResolveFormat.JSON:
+        document = {
+            "references": [
+                {
+                    "reference": result.text,
+                    "pinned": result.pinned if result.digest else None,
+                    "digest": result.digest,
+                    "platform": str(wanted) if wanted else None,
+                    "error": result.error,
+                }
+                for result in results
+            ],
+            "exit_code": 2 if failed else 0,
+        }
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    else:
+        for result in results:
+            if result.digest is not None:
+                print(result.pinned)
+    for result in failed:
+        print(f"{result.text}: {result.error}", file=sys.stderr)
+    raise typer.Exit(2 if failed else 0)
 
 
 def _run(
