@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 
-from pinner.compose import BOM, _compose, _yaml, scan_compose
+from pinner.compose import scan_compose
+from pinner.yaml_scalars import BOM, compose_yaml, yaml_parser
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "compose"
 SHAPES = [
@@ -56,22 +57,22 @@ def _texts() -> list[str]:
 
 def test_the_c_parser_is_there() -> None:
     # ruamel.yaml.clib is a dependency on CPython: without it this file tests nothing.
-    assert _yaml(False).Parser.__name__ == "CParser"
+    assert yaml_parser(False).Parser.__name__ == "CParser"
 
 
 @pytest.mark.parametrize("text", _texts())
 def test_both_parsers_give_the_same_marks(text: str) -> None:
     body = text[len(BOM) :] if text.startswith(BOM) else text
     try:
-        fast = list(_yaml(False).compose_all(body))
+        fast = list(yaml_parser(False).compose_all(body))
     except Exception:
         pytest.skip("the C parser refuses this text; the pure parser reads it")
-    assert _marks(fast) == _marks(_compose(text, pure=True))
+    assert _marks(fast) == _marks(compose_yaml(text, pure=True))
 
 
 def test_yaml_1_2_that_the_c_parser_refuses_is_still_read() -> None:
     text = "services:\n  web: {image: nginx:1.25, ports: ['80:80']}\n"
     with pytest.raises(Exception, match="unexpected ':'"):
-        list(_yaml(False).compose_all(text))
+        list(yaml_parser(False).compose_all(text))
     [site] = scan_compose("compose.yaml", text)
     assert (site.text, site.start) == ("nginx:1.25", text.index("nginx"))

@@ -1,0 +1,157 @@
+"""YAML files -> node trees, and an image named by a scalar -> its site (pure).
+
+Shared by every YAML file kind (compose files, GitHub Actions). The file is
+composed into a node tree (ruamel.yaml), never loaded and dumped: a scalar's
+marks give its exact character span, so a digest is spliced into the text
+and comments, quoting, key order, indentation and document markers stay.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from pinner.files import FileError
+from pinner.reference import ImageReference
+from pinner.site import IGNORE_COMMENT, Site, SiteKind, Verdict
+
+BOM = "\ufeff"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_MAX_MERGE_DEPTH = 16
+
+# (value, start, end) -> verdict, reason, reference, where the digest goes (None: at the end)
+Classifier = Callable[[str, int, int], tuple[Verdict, str, ImageReference | None, int | None]]
+
+
+def compose_yaml(text: str, *, pure: bool = False) -> list[Node]:
+    """The documents' node trees. The marks count characters of the text
+    after a byte-order mark, which the two parsers treat differently.
+
+    The C parser reads YAML 1.1, which refuses some YAML 1.2 that these
+    files use (``{image: nginx:1.25}``: a colon in a flow plain scalar); what
+    it refuses, the pure-Python parser reads, and its errors are the ones
+    reported."""
+    body = text[len(BOM) :] if text.startswith(BOM) else text
+    if not pure:
+        try:
+            return list(yaml_parser(False).compose_all(body))
+        except (YAMLError, RecursionError):
+            pass
+    return list(yaml_parser(True).compose_all(body))
+
+
+def compose_or_fail(path: str, text: str) -> list[Node]:
+    """The node trees, or :class:`FileError` naming the line when the text is not YAML."""
+    try:
+        return compose_yaml(text)
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = error.problem or error.context or "not YAML"
+        if error.problem and error.context and error.context_mark is not None:
+            problem += f" ({error.context} from line {error.context_mark.line + 1})"
+        raise FileError(path, f"invalid YAML: {problem}; left unchanged", line) from None
+    except (YAMLError, RecursionError) as error:
+        raise FileError(path, f"invalid YAML: {type(error).__name__}; left unchanged") from None
+
+
+@functools.lru_cache(maxsize=2)
+def yaml_parser(pure: bool) -> YAML:
+    # Making a YAML object costs more than composing a small file; scanning is
+    # single-threaded, so one serves every file. The safe composer gives
+    # character-index marks and skips the round-trip comment handling; its C
+    # parser (ruamel.yaml.clib, where installed) gives the same marks as the
+    # pure-Python one (the tests compare them) several times faster.
+    return YAML(typ="safe", pure=pure)
+
+
+def lookup(mapping: Node | None, key: str, depth: int = 0) -> Node | None:
+    """The value of ``key``, looking through merge keys (``<<: *base``) as YAML does."""
+    if not isinstance(mapping, MappingNode) or depth > _MAX_MERGE_DEPTH:
+        return None
+    for key_node, value in mapping.value:
+        if isinstance(key_node, ScalarNode) and key_node.value == key:
+            return value  # type: ignore[no-any-return]
+    for key_node, value in mapping.value:
+        if key_node.tag == _MERGE_TAG or getattr(key_node, "value", None) == "<<":
+            merged = value.value if isinstance(value, SequenceNode) else [value]
+            for source in merged:
+                found = lookup(source, key, depth + 1)
+                if found is not None:
+                    return found
+    return None
+
+
+def entries(mapping: Node | None) -> list[tuple[str, Node]]:
+    """The ``(key, value)`` pairs of a mapping whose keys are scalars."""
+    if not isinstance(mapping, MappingNode):
+        return []
+    return [(str(key.value), value) for key, value in mapping.value if isinstance(key, ScalarNode)]
+
+
+def scalar_site(
+    path: str,
+    text: str,
+    node: ScalarNode,
+    kind: SiteKind,
+    classify: Classifier,
+    skip: int = 0,
+) -> Site:
+    """The site of an image named by ``node``'s value, less its first ``skip``
+    characters (``docker://``)."""
+    shift = len(BOM) if text.startswith(BOM) else 0
+    value = str(node.value)
+    # Count back from the end mark: the start mark of an anchored scalar is its anchor.
+    quoted = node.style in ("'", '"')
+    end = node.end_mark.index + shift - (1 if quoted else 0)
+    start = max(end - len(value), 0)
+    if node.style in ("|", ">"):
+        verdict, reason, reference, insert_at = (
+            Verdict.IGNORED,
+            "a block scalar; write the image on one line to pin it",
+            None,
+            None,
+        )
+    elif text[start:end] != value:
+        verdict, reason, reference, insert_at = (
+            Verdict.IGNORED,
+            "the value is spread over lines or uses escapes; write it plainly to pin it",
+            None,
+            None,
+        )
+    else:
+        verdict, reason, reference, insert_at = classify(value[skip:], start + skip, end)
+    if marked_ignore(text, start, end):
+        verdict, reason, insert_at = Verdict.IGNORED, "marked '# pinner: ignore'", None
+    line_start = text.rfind("\n", 0, start) + 1
+    column = start + skip - line_start + 1 - (shift if line_start == 0 else 0)
+    return Site(
+        path=path,
+        line=node.start_mark.line + 1,
+        column=column,
+        start=start + skip,
+        end=start + len(value),
+        kind=kind,
+        text=value[skip:],
+        verdict=verdict,
+        reference=reference,
+        reason=reason,
+        insert_at=insert_at,
+    )
+
+
+def marked_ignore(text: str, start: int, end: int) -> bool:
+    """``# pinner: ignore`` after the value on its line, or on the line above."""
+    line_end = text.find("\n", end)
+    rest = text[end : len(text) if line_end == -1 else line_end]
+    if "#" in rest and IGNORE_COMMENT.search(rest[rest.index("#") :]):
+        return True
+    line_start = text.rfind("\n", 0, start) + 1
+    if line_start == 0:
+        return False
+    above = text[text.rfind("\n", 0, line_start - 1) + 1 : line_start - 1]
+    return above.lstrip().startswith("#") and IGNORE_COMMENT.search(above) is not None
