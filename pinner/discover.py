@@ -23,6 +23,8 @@ from pinner.files import FileError
 class FileKind(enum.Enum):
     DOCKERFILE = "dockerfile"
     COMPOSE = "compose"
+    GHA_WORKFLOW = "github-workflow"  # .github/workflows/*.yml
+    GHA_ACTION = "github-action"  # action.yml: an action's metadata
 
 
 _DOCKERFILE_PATTERNS = (
@@ -91,6 +93,19 @@ class Candidate:
         )
 
 
+_WORKFLOW = re.compile(r"(^|/)\.github/workflows/[^/]+\.ya?ml\Z")
+_ACTION = re.compile(r"(^|/)action\.ya?ml\Z")
+
+
+def kind_of(path: str) -> FileKind | None:
+    """The kind of file a path (relative, with ``/``) names, or None."""
+    if _WORKFLOW.search(path):
+        return FileKind.GHA_WORKFLOW
+    if _ACTION.search(path):
+        return FileKind.GHA_ACTION
+    return kind_by_name(path.rsplit("/", 1)[-1])
+
+
 def kind_by_name(name: str) -> FileKind | None:
     if name.endswith(_BACKUP_SUFFIXES):
         return None
@@ -124,6 +139,9 @@ def discover(paths: Sequence[str]) -> tuple[list[Candidate], list[FileError]]:
             found.extend(_in_folder(path, problems))
         elif path.exists() or path.is_symlink():
             kind = FileKind.COMPOSE if name_says_compose(path.name) else None
+            posix = Path(os.path.abspath(path)).as_posix()
+            if kind_of(posix) in (FileKind.GHA_WORKFLOW, FileKind.GHA_ACTION):
+                kind = kind_of(posix)
             found.append(Candidate(path, given, kind, _root_of_named_file(path), named=True))
         else:
             problems.append(FileError(given, "no such file or folder"))
@@ -151,8 +169,10 @@ def _identity(path: Path) -> str:
 def _in_folder(root: Path, problems: list[FileError]) -> Iterator[Candidate]:
     listed = _git_files(root)
     names = listed if listed is not None else _walk(root, problems)
+    # The kind may hang on folders above the root (.github/workflows/).
+    above = Path(os.path.abspath(root)).as_posix()
     for relative in names:
-        kind = kind_by_name(relative.rsplit("/", 1)[-1])
+        kind = kind_of(f"{above}/{relative}")
         if kind is not None:
             path = root / relative
             yield Candidate(path, os.path.normpath(str(path)), kind, root)

@@ -37,6 +37,11 @@ def scan_text(candidate: Candidate, text: str) -> tuple[list[Site], list[tuple[s
     """Sites of one file, by its kind, and the compose files it names (with
     the line naming each); a file named by the user is judged by its text."""
     kind = candidate.kind
+    if kind is FileKind.GHA_WORKFLOW or kind is FileKind.GHA_ACTION:
+        from pinner.github_actions import scan_action, scan_workflow
+
+        scanner = scan_workflow if kind is FileKind.GHA_WORKFLOW else scan_action
+        return scanner(candidate.shown_as, text), []
     if kind is None and not may_be_compose(text):
         kind = FileKind.DOCKERFILE  # known without loading a YAML parser
     if kind is FileKind.COMPOSE or kind is None:

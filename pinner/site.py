@@ -16,6 +16,9 @@ class SiteKind(str, enum.Enum):
     ARG_DEFAULT = "arg-default"
     COMPOSE_IMAGE = "compose-image"
     SYNTAX = "syntax"  # the BuildKit frontend a Dockerfile's # syntax= directive names
+    GHA_CONTAINER = "gha-container"  # jobs.<id>.container of a GitHub Actions workflow
+    GHA_SERVICE = "gha-service"  # jobs.<id>.services.<id>.image
+    GHA_DOCKER_USES = "gha-docker-uses"  # uses: docker://... and an action's runs.image
 
 
 IGNORE_COMMENT = re.compile(r"#\s*pinner:\s*ignore\b")

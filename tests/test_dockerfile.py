@@ -56,7 +56,8 @@ HEX = "0" * 64
         ),
         pytest.param(
             "# syntax=docker/dockerfile:1\n# escape=\\\nFROM python:3.12\n",
-            "# syntax=docker/dockerfile:1\n# escape=\\\nFROM python:3.12@PIN(python:3.12)\n",
+            "# syntax=docker/dockerfile:1@PIN(docker/dockerfile:1)\n# escape=\\\n"
+            "FROM python:3.12@PIN(python:3.12)\n",
             id="directives",
         ),
         pytest.param(

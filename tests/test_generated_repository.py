@@ -17,7 +17,7 @@ pytestmark = pytest.mark.registry
 # Each template names images as {rN} (the reference as written) followed by
 # {pN} (where pinner must insert the digest: empty in the input).
 DOCKERFILE_TEMPLATES = [
-    "# syntax=docker/dockerfile:1\nFROM --platform=$BUILDPLATFORM {r0}{p0} AS Build\n"
+    "# syntax={r2}{p2}\nFROM --platform=$BUILDPLATFORM {r0}{p0} AS Build\n"
     "RUN make\nFROM {r1}{p1}\nCOPY --from=build /out /out\n",
     "ARG BASE={r2}{p2}\nFROM ${{BASE}} AS a\nFROM ${{BASE}}\nRUN <<EOF\nFROM {r3}\nEOF\n",
     "FROM scratch\r\nCOPY --chown=0:0 --from={r3}{p3} /bin/sh /bin/sh\r\n"

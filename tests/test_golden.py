@@ -16,7 +16,12 @@ import pytest
 from tests.support.pinning import pin_text
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-INPUTS = {"dockerfile": "Dockerfile", "compose": "compose.yaml"}
+INPUTS = {
+    "dockerfile": "Dockerfile",
+    "compose": "compose.yaml",
+    "github-workflow": "workflow.yml",
+    "github-action": "action.yml",
+}
 CASES = sorted(
     f"{kind}/{case.name}"
     for kind in INPUTS
@@ -30,15 +35,14 @@ def test_golden(case: str) -> None:
     kind = case.split("/")[0]
     source = (FIXTURES / case / INPUTS[kind]).read_bytes()
     expected_path = FIXTURES / case / "expected"
-    compose = kind == "compose"
-    pinned = pin_text(source.decode("utf-8"), compose=compose).encode("utf-8")
+    pinned = pin_text(source.decode("utf-8"), kind=kind).encode("utf-8")
     if os.environ.get("PINNER_REGENERATE"):
         expected_path.write_bytes(pinned)
     expected = expected_path.read_bytes()
     assert pinned == expected
     # Only digests (and the ":latest" of untagged references) were added.
     assert _without_pins(expected) == _without_pins(source)
-    assert pin_text(expected.decode("utf-8"), compose=compose).encode("utf-8") == expected
+    assert pin_text(expected.decode("utf-8"), kind=kind).encode("utf-8") == expected
 
 
 def _without_pins(data: bytes) -> bytes:

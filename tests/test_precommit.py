@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pinner.discover import kind_by_name
+from pinner.discover import kind_of
 from tests.conftest import REPO_ROOT
 from tests.support.registry import Pusher, RunningRegistry
 
@@ -201,6 +201,13 @@ def test_try_repo_pin_bases_modifies_then_passes(
         "DockerfileX",
         "dockerfile.txt",
         "compose.json",
+        ".github/workflows/ci.yml",
+        ".github/workflows/release.yaml",
+        ".github/workflows/notes.md",
+        ".github/ci.yml",
+        "action.yml",
+        "action.yaml",
+        "my-action.yml",
     ],
 )
 def test_hook_file_patterns_match_discovery(name: str) -> None:
@@ -210,7 +217,7 @@ def test_hook_file_patterns_match_discovery(name: str) -> None:
     for files, exclude in patterns.values():
         for path in (name, f"deploy/{name}"):
             matched = re.search(files, path) is not None and not re.search(exclude, path)
-            assert matched is (kind_by_name(name) is not None), (files, path)
+            assert matched is (kind_of(path) is not None), (files, path)
 
 
 @pytest.mark.parametrize("hook", ["pin-bases", "pin-bases-check"])

@@ -37,5 +37,5 @@ def test_demo_command_prints_the_diff_it_made() -> None:
     assert len(diff_lines) == 3
     assert all(re.search(r"@sha256:[0-9a-f]{64}", line) for line in diff_lines)
     assert "alpine:latest@sha256:" in result.stdout
-    assert "pinned 3 references in 1 file" in result.stdout
+    assert "pinned 4 references in 1 file" in result.stdout
     assert result.stdout.rstrip().endswith("nothing to pin")

@@ -23,11 +23,12 @@ def main() -> int:
             pusher.index("library/python", "3.12-slim", media="oci", content="demo")
             pusher.image("tools/golang", "1.22", content="demo")
             pusher.image("library/alpine", "latest", content="demo")
+            pusher.index("docker/dockerfile", "1", content="demo")
             project = workdir / "project"
             project.mkdir()
             dockerfile = project / "Dockerfile"
             dockerfile.write_text(
-                "# syntax=docker/dockerfile:1\n"
+                f"# syntax={registry.host}/docker/dockerfile:1\n"
                 f"FROM --platform=$BUILDPLATFORM {registry.host}/tools/golang:1.22 AS build\n"
                 "RUN go build -o /app .\n\n"
                 f"FROM {registry.host}/library/python:3.12-slim\n"

@@ -3,18 +3,34 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from pinner import plan
 from pinner.compose import scan_compose
 from pinner.dockerfile import scan_dockerfile
 from pinner.edit import apply_edits
+from pinner.github_actions import scan_action, scan_workflow
 from pinner.resolve.errors import ResolveError
-from pinner.site import Verdict
+from pinner.site import Site, Verdict
 from tests.support.fake import FakeResolver, fake_digest
 
+SCANNERS: dict[str, Callable[[str, str], list[Site]]] = {
+    "dockerfile": scan_dockerfile,
+    "compose": scan_compose,
+    "github-workflow": scan_workflow,
+    "github-action": scan_action,
+}
 
-def pin_text(text: str, resolver: FakeResolver | None = None, *, compose: bool = False) -> str:
-    sites = scan_compose("compose.yaml", text) if compose else scan_dockerfile("Dockerfile", text)
+
+def pin_text(
+    text: str,
+    resolver: FakeResolver | None = None,
+    *,
+    compose: bool = False,
+    kind: str = "dockerfile",
+) -> str:
+    scanner = SCANNERS["compose" if compose else kind]
+    sites = scanner("file", text)
     resolver = resolver or FakeResolver()
     edits = []
     for site in sites:
