@@ -25,6 +25,8 @@ class FileKind(enum.Enum):
     COMPOSE = "compose"
     GHA_WORKFLOW = "github-workflow"  # .github/workflows/*.yml
     GHA_ACTION = "github-action"  # action.yml: an action's metadata
+    GITLAB_CI = "gitlab-ci"  # .gitlab-ci.yml
+    KUBERNETES = "kubernetes"  # any other YAML file: a manifest if its text says so
 
 
 _DOCKERFILE_PATTERNS = (
@@ -68,16 +70,21 @@ class Candidate:
         return _identity(self.path)
 
     def follow(self, reference: str, line: int) -> tuple[Candidate | None, FileError | None]:
-        """The compose file that this one includes or extends, on ``line``."""
-        path = Path(os.path.normpath(self.path.parent / reference))
-        shown = os.path.normpath(os.path.join(os.path.dirname(self.shown_as), reference))
+        """The file that this one includes or extends, on ``line``: of the same
+        kind, relative to this file (GitLab's local includes: to the root)."""
+        from_root = self.kind is FileKind.GITLAB_CI
+        folder = self.root if from_root else self.path.parent
+        shown_folder = str(self.root) if from_root else os.path.dirname(self.shown_as)
+        path = Path(os.path.normpath(folder / reference))
+        shown = os.path.normpath(os.path.join(shown_folder, reference))
         where = f"named on {self.shown_as}:{line}"
         if not path.is_file():
             return None, FileError(shown, f"no such compose file ({where})")
         if not Path(os.path.realpath(path)).is_relative_to(os.path.realpath(self.root)):
             message = f"outside {self.root} ({where}); not followed (name it to pin it)"
             return None, FileError(shown, message)
-        return Candidate(path, shown, FileKind.COMPOSE, self.root), None
+        kind = FileKind.GITLAB_CI if from_root else FileKind.COMPOSE
+        return Candidate(path, shown, kind, self.root), None
 
     def link_problem(self) -> FileError | None:
         """Why the file is not read: a symbolic link that leads outside ``root``."""
@@ -97,13 +104,25 @@ _WORKFLOW = re.compile(r"(^|/)\.github/workflows/[^/]+\.ya?ml\Z")
 _ACTION = re.compile(r"(^|/)action\.ya?ml\Z")
 
 
+# YAML files that are never manifests: tools' own configuration.
+_NOT_MANIFESTS = frozenset(
+    {".pinner.yaml", ".pre-commit-config.yaml", ".pre-commit-hooks.yaml", ".yamllint.yaml"}
+)
+
+
 def kind_of(path: str) -> FileKind | None:
     """The kind of file a path (relative, with ``/``) names, or None."""
     if _WORKFLOW.search(path):
         return FileKind.GHA_WORKFLOW
     if _ACTION.search(path):
         return FileKind.GHA_ACTION
-    return kind_by_name(path.rsplit("/", 1)[-1])
+    name = path.rsplit("/", 1)[-1]
+    if name == ".gitlab-ci.yml":
+        return FileKind.GITLAB_CI
+    kind = kind_by_name(name)
+    if kind is None and name.endswith((".yaml", ".yml")) and name not in _NOT_MANIFESTS:
+        return FileKind.KUBERNETES
+    return kind
 
 
 def kind_by_name(name: str) -> FileKind | None:
@@ -139,9 +158,9 @@ def discover(paths: Sequence[str]) -> tuple[list[Candidate], list[FileError]]:
             found.extend(_in_folder(path, problems))
         elif path.exists() or path.is_symlink():
             kind = FileKind.COMPOSE if name_says_compose(path.name) else None
-            posix = Path(os.path.abspath(path)).as_posix()
-            if kind_of(posix) in (FileKind.GHA_WORKFLOW, FileKind.GHA_ACTION):
-                kind = kind_of(posix)
+            by_path = kind_of(Path(os.path.abspath(path)).as_posix())
+            if by_path in (FileKind.GHA_WORKFLOW, FileKind.GHA_ACTION, FileKind.GITLAB_CI):
+                kind = by_path
             found.append(Candidate(path, given, kind, _root_of_named_file(path), named=True))
         else:
             problems.append(FileError(given, "no such file or folder"))

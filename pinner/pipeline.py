@@ -33,15 +33,30 @@ if TYPE_CHECKING:
     from pinner.resolve.protocol import Resolver
 
 
-def scan_text(candidate: Candidate, text: str) -> tuple[list[Site], list[tuple[str, int]]]:
-    """Sites of one file, by its kind, and the compose files it names (with
-    the line naming each); a file named by the user is judged by its text."""
-    kind = candidate.kind
+def scan_text(candidate: Candidate, text: str) -> tuple[list[Site], list[tuple[str, int]]] | None:
+    """Sites of one file, by its kind, and the files it includes (with the
+    line naming each); None for a YAML file that names no image (not a
+    manifest). A file named by the user is judged by its text."""
+    kind, path = candidate.kind, candidate.shown_as
     if kind is FileKind.GHA_WORKFLOW or kind is FileKind.GHA_ACTION:
         from pinner.github_actions import scan_action, scan_workflow
 
         scanner = scan_workflow if kind is FileKind.GHA_WORKFLOW else scan_action
-        return scanner(candidate.shown_as, text), []
+        return scanner(path, text), []
+    if kind is FileKind.GITLAB_CI:
+        from pinner.gitlab_ci import scan_gitlab
+
+        return scan_gitlab(path, text)
+    yaml_named = kind is None and path.endswith((".yaml", ".yml"))
+    if kind is FileKind.KUBERNETES or yaml_named:
+        from pinner.compose import scan_if_compose
+        from pinner.kubernetes import may_be_manifest, scan_manifest
+
+        # A YAML file named on the command line may be a compose file too.
+        scan = scan_if_compose(path, text) if yaml_named else None
+        if scan is not None:
+            return scan.sites, scan.references
+        return (scan_manifest(path, text), []) if may_be_manifest(text) else None
     if kind is None and not may_be_compose(text):
         kind = FileKind.DOCKERFILE  # known without loading a YAML parser
     if kind is FileKind.COMPOSE or kind is None:
@@ -66,11 +81,15 @@ def scan_files(
     """Read and scan every file, and the compose files they include or extend
     (each once); ``on_site`` sees each site as soon as it is found."""
     candidates, problems = discover(paths)
-    queue = collections.deque(candidates)
-    seen = {candidate.identity for candidate in candidates}
+    # YAML files that may be manifests last: a compose or GitLab file read
+    # before them may include one, which is then read as what it is.
+    queue = collections.deque(sorted(candidates, key=lambda c: c.kind is FileKind.KUBERNETES))
+    done: set[str] = set()
     results: list[FileResult] = []
     while queue:
         candidate = queue.popleft()
+        if candidate.identity in done:
+            continue
         if (not candidate.named or config.force_exclude) and config.excludes(candidate.path):
             continue
         link_problem = candidate.link_problem()
@@ -79,10 +98,14 @@ def scan_files(
             continue
         try:
             text = read_text(candidate.path, candidate.shown_as)
-            found, references = scan_text(candidate, text)
+            scanned = scan_text(candidate, text)
         except FileError as problem:
             problems.append(problem)
             continue
+        if scanned is None:
+            continue  # a YAML file that is none of the kinds pinner reads
+        done.add(candidate.identity)
+        found, references = scanned
         sites = [_apply_ignore(site, config) for site in found]
         if on_site is not None:
             for site in sites:
@@ -92,8 +115,7 @@ def scan_files(
             followed, refused = candidate.follow(reference, line)
             if refused is not None:
                 problems.append(refused)
-            elif followed is not None and followed.identity not in seen:
-                seen.add(followed.identity)
+            elif followed is not None and followed.identity not in done:
                 queue.append(followed)
     results.sort(key=lambda result: result.path)
     return results, problems
@@ -353,7 +375,8 @@ def _plan_again(file: FileResult, config: Config, answers: _Answers) -> bool:
     """Read, scan and plan a file again; True when it then needs writing."""
     try:
         text = read_text(file.candidate.path, file.candidate.shown_as)
-        sites = [_apply_ignore(site, config) for site in scan_text(file.candidate, text)[0]]
+        scanned = scan_text(file.candidate, text)
+        sites = [_apply_ignore(site, config) for site in (scanned[0] if scanned else [])]
     except FileError as problem:
         file.fail_write(f"changed while pinner ran, and now: {problem.message}")
         return False

@@ -19,6 +19,9 @@ class SiteKind(str, enum.Enum):
     GHA_CONTAINER = "gha-container"  # jobs.<id>.container of a GitHub Actions workflow
     GHA_SERVICE = "gha-service"  # jobs.<id>.services.<id>.image
     GHA_DOCKER_USES = "gha-docker-uses"  # uses: docker://... and an action's runs.image
+    K8S_IMAGE = "k8s-image"  # a container's image in a Kubernetes manifest
+    GITLAB_IMAGE = "gitlab-image"  # image: of a GitLab CI job or default
+    GITLAB_SERVICE = "gitlab-service"  # services: of a GitLab CI job or default
 
 
 IGNORE_COMMENT = re.compile(r"#\s*pinner:\s*ignore\b")

@@ -21,6 +21,8 @@ INPUTS = {
     "compose": "compose.yaml",
     "github-workflow": "workflow.yml",
     "github-action": "action.yml",
+    "kubernetes": "manifest.yaml",
+    "gitlab-ci": ".gitlab-ci.yml",
 }
 CASES = sorted(
     f"{kind}/{case.name}"

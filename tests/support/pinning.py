@@ -10,6 +10,8 @@ from pinner.compose import scan_compose
 from pinner.dockerfile import scan_dockerfile
 from pinner.edit import apply_edits
 from pinner.github_actions import scan_action, scan_workflow
+from pinner.gitlab_ci import scan_gitlab
+from pinner.kubernetes import scan_manifest
 from pinner.resolve.errors import ResolveError
 from pinner.site import Site, Verdict
 from tests.support.fake import FakeResolver, fake_digest
@@ -19,6 +21,8 @@ SCANNERS: dict[str, Callable[[str, str], list[Site]]] = {
     "compose": scan_compose,
     "github-workflow": scan_workflow,
     "github-action": scan_action,
+    "kubernetes": lambda path, text: scan_manifest(path, text),
+    "gitlab-ci": lambda path, text: scan_gitlab(path, text)[0],
 }
 
 

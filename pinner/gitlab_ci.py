@@ -1,0 +1,110 @@
+"""GitLab CI files -> sites, and the local files they include (pure).
+
+``.gitlab-ci.yml`` names images in the top-level ``image`` and ``services``,
+in ``default``, and in every job: ``image`` (a string, or a mapping with
+``name``) and ``services`` (strings, or mappings with ``name``). Local
+``include:`` files are read too. Variables (``$CI_REGISTRY_IMAGE``) are
+filled in by the pipeline: such references are skipped with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from pinner.reference import ImageReference
+from pinner.site import Site, SiteKind, Verdict, classify_literal
+from pinner.yaml_scalars import compose_or_fail, entries, lookup, scalar_site
+
+# Top-level keys that are not jobs.
+_GLOBAL_KEYWORDS = frozenset(
+    {
+        "default",
+        "include",
+        "stages",
+        "variables",
+        "workflow",
+        "image",
+        "services",
+        "cache",
+        "before_script",
+        "after_script",
+        "spec",
+    }
+)
+
+
+def scan_gitlab(path: str, text: str) -> tuple[list[Site], list[tuple[str, int]]]:
+    """The sites of a GitLab CI file, and its local includes (as written, with lines)."""
+    found: dict[int, tuple[ScalarNode, SiteKind]] = {}
+    includes: list[tuple[str, int]] = []
+    for root in compose_or_fail(path, text):
+        for holder in _holders(root):
+            for node, kind in _images(holder):
+                found.setdefault(id(node), (node, kind))
+        includes += _local_includes(lookup(root, "include"))
+    sites = [scalar_site(path, text, node, kind, _classify) for node, kind in found.values()]
+    return sorted(sites, key=lambda site: site.start), includes
+
+
+def _holders(root: Node) -> Iterator[Node]:
+    """The mappings that may say ``image`` and ``services``: the file, default, jobs."""
+    if not isinstance(root, MappingNode):
+        return
+    yield root
+    default = lookup(root, "default")
+    if default is not None:
+        yield default
+    for name, job in entries(root):
+        # Hidden jobs (.template) too: other jobs extend them.
+        if name not in _GLOBAL_KEYWORDS and isinstance(job, MappingNode):
+            yield job
+
+
+def _images(holder: Node) -> Iterator[tuple[ScalarNode, SiteKind]]:
+    image = _named(lookup(holder, "image"))
+    if image is not None:
+        yield image, SiteKind.GITLAB_IMAGE
+    services = lookup(holder, "services")
+    for service in services.value if isinstance(services, SequenceNode) else []:
+        named = _named(service)
+        if named is not None:
+            yield named, SiteKind.GITLAB_SERVICE
+
+
+def _named(node: Node | None) -> ScalarNode | None:
+    """``image: x`` or ``image: {name: x}``."""
+    if isinstance(node, MappingNode):
+        node = lookup(node, "name")
+    if isinstance(node, ScalarNode) and isinstance(node.value, str) and node.value:
+        return node
+    return None
+
+
+def _local_includes(include: Node | None) -> list[tuple[str, int]]:
+    """``include: path``, ``include: [path, {local: path}]``; remote, project and
+    template includes are not files of this repository."""
+    items = include.value if isinstance(include, SequenceNode) else [include]
+    found = []
+    for item in items:
+        node = lookup(item, "local") if isinstance(item, MappingNode) else item
+        if isinstance(node, ScalarNode) and isinstance(node.value, str):
+            value = node.value
+            if value and "://" not in value and "$" not in value and "*" not in value:
+                found.append((value.lstrip("/"), node.start_mark.line + 1))
+    return found
+
+
+def _classify(
+    value: str, start: int, end: int
+) -> tuple[Verdict, str, ImageReference | None, int | None]:
+    if "$" in value:
+        return (
+            Verdict.VARIABLE,
+            "a CI/CD variable is filled in by the pipeline; write the image out to pin it",
+            None,
+            None,
+        )
+    verdict, reason, reference = classify_literal(value)
+    return verdict, reason, reference, None
