@@ -139,3 +139,18 @@ def test_a_repository_of_every_kind_is_pinned_in_one_run(
     assert everything.count("@sha256:") == len(names)
     second = run_pinner("pin", cwd=tmp_path)
     assert (second.returncode, second.stderr.strip()) == (0, "nothing to pin")
+    stale = run_pinner("check", "--stale", "--format", "json", cwd=tmp_path)
+    assert stale.returncode == 0, stale.stderr
+    statuses = {s["kind"]: s["status"] for s in json.loads(stale.stdout)["sites"]}
+    assert statuses == dict.fromkeys(
+        [
+            "syntax",
+            "from",
+            "compose-image",
+            "gha-container",
+            "gha-docker-uses",
+            "k8s-image",
+            "gitlab-image",
+        ],
+        "current",
+    )
