@@ -26,10 +26,10 @@ def test_example_workflow_runs_update_weekly_and_opens_a_pull_request() -> None:
     triggers = workflow[True]  # YAML 1.1 reads the key "on" as true
     assert re.fullmatch(r"\S+ \S+ \* \* \d", triggers["schedule"][0]["cron"])
     steps = workflow["jobs"]["refresh"]["steps"]
-    runs = "\n".join(step.get("run", "") for step in steps)
-    assert "pinner update --format markdown" in runs
+    pinner = next(step for step in steps if step.get("id") == "pinner")
+    assert pinner["with"] == {"command": "update", "format": "markdown"}
     pull_request = next(s for s in steps if "create-pull-request" in s.get("uses", ""))
-    assert pull_request["with"]["body-path"].endswith("pinner-report.md")
+    assert pull_request["with"]["body-path"] == "${{ steps.pinner.outputs.report }}"
 
 
 def test_readme_documents_the_hooks_and_the_workflow() -> None:
