@@ -14,9 +14,8 @@ from collections.abc import Iterable, Iterator
 
 from ruamel.yaml.nodes import Node, ScalarNode, SequenceNode
 
-from pinner.reference import ImageReference
-from pinner.site import Site, SiteKind, Verdict, classify_literal
-from pinner.yaml_scalars import compose_or_fail, entries, lookup, scalar_site
+from pinner.site import Site, SiteKind
+from pinner.yaml_scalars import compose_or_fail, entries, literal_unless, lookup, scalar_site
 
 DOCKER_SCHEME = "docker://"
 
@@ -68,16 +67,8 @@ def _text(node: Node | None) -> str:
     return str(node.value) if isinstance(node, ScalarNode) else ""
 
 
-def _classify(
-    value: str, start: int, end: int
-) -> tuple[Verdict, str, ImageReference | None, int | None]:
-    if "${{" in value:
-        return (
-            Verdict.VARIABLE,
-            "a GitHub Actions expression (${{ }}) is known only when the workflow runs;"
-            " write the image out to pin it",
-            None,
-            None,
-        )
-    verdict, reason, reference = classify_literal(value)
-    return verdict, reason, reference, None
+_classify = literal_unless(
+    ("${{",),
+    "a GitHub Actions expression (${{ }}) is known only when the workflow runs;"
+    " write the image out to pin it",
+)

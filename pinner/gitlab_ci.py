@@ -13,9 +13,8 @@ from collections.abc import Iterator
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from pinner.reference import ImageReference
-from pinner.site import Site, SiteKind, Verdict, classify_literal
-from pinner.yaml_scalars import compose_or_fail, entries, lookup, scalar_site
+from pinner.site import Site, SiteKind
+from pinner.yaml_scalars import compose_or_fail, entries, literal_unless, lookup, scalar_site
 
 # Top-level keys that are not jobs.
 _GLOBAL_KEYWORDS = frozenset(
@@ -96,15 +95,7 @@ def _local_includes(include: Node | None) -> list[tuple[str, int]]:
     return found
 
 
-def _classify(
-    value: str, start: int, end: int
-) -> tuple[Verdict, str, ImageReference | None, int | None]:
-    if "$" in value:
-        return (
-            Verdict.VARIABLE,
-            "a CI/CD variable is filled in by the pipeline; write the image out to pin it",
-            None,
-            None,
-        )
-    verdict, reason, reference = classify_literal(value)
-    return verdict, reason, reference, None
+_classify = literal_unless(
+    ("$",),
+    "a CI/CD variable is filled in by the pipeline; write the image out to pin it",
+)

@@ -17,9 +17,8 @@ from pathlib import PurePosixPath
 
 from ruamel.yaml.nodes import Node, ScalarNode, SequenceNode
 
-from pinner.reference import ImageReference
-from pinner.site import Site, SiteKind, Verdict, classify_literal
-from pinner.yaml_scalars import compose_or_fail, lookup, scalar_site
+from pinner.site import Site, SiteKind, Verdict
+from pinner.yaml_scalars import compose_or_fail, literal_unless, lookup, scalar_site
 
 _CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 _HELM_IMAGE = re.compile(r"^[ \t-]*image:[ \t]*(\S.*?)[ \t]*$", re.MULTILINE)
@@ -75,19 +74,11 @@ def _text(node: Node | None) -> str:
     return str(node.value) if isinstance(node, ScalarNode) else ""
 
 
-def _classify(
-    value: str, start: int, end: int
-) -> tuple[Verdict, str, ImageReference | None, int | None]:
-    if "{{" in value or "$" in value:
-        return (
-            Verdict.VARIABLE,
-            "a template or variable ({{ }}, $VAR) is filled in at deploy time;"
-            " write the image out to pin it",
-            None,
-            None,
-        )
-    verdict, reason, reference = classify_literal(value)
-    return verdict, reason, reference, None
+_classify = literal_unless(
+    ("{{", "$"),
+    "a template or variable ({{ }}, $VAR) is filled in at deploy time;"
+    " write the image out to pin it",
+)
 
 
 def _helm_sites(path: str, text: str) -> list[Site]:

@@ -17,7 +17,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from pinner.files import FileError
 from pinner.reference import ImageReference
-from pinner.site import IGNORE_COMMENT, Site, SiteKind, Verdict
+from pinner.site import IGNORE_COMMENT, Site, SiteKind, Verdict, classify_literal
 
 BOM = "\ufeff"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -91,6 +91,22 @@ def entries(mapping: Node | None) -> list[tuple[str, Node]]:
     if not isinstance(mapping, MappingNode):
         return []
     return [(str(key.value), value) for key, value in mapping.value if isinstance(key, ScalarNode)]
+
+
+def literal_unless(markers: tuple[str, ...], reason: str) -> Classifier:
+    """A classifier for files whose values are literal images unless they hold
+    one of ``markers`` (a template or variable filled in later): those are
+    left alone with ``reason``."""
+
+    def classify(
+        value: str, start: int, end: int
+    ) -> tuple[Verdict, str, ImageReference | None, int | None]:
+        if any(marker in value for marker in markers):
+            return Verdict.VARIABLE, reason, None, None
+        verdict, why, reference = classify_literal(value)
+        return verdict, why, reference, None
+
+    return classify
 
 
 def scalar_site(
