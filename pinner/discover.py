@@ -79,7 +79,7 @@ class Candidate:
         shown = os.path.normpath(os.path.join(shown_folder, reference))
         where = f"named on {self.shown_as}:{line}"
         if not path.is_file():
-            return None, FileError(shown, f"no such compose file ({where})")
+            return None, FileError(shown, f"no such file ({where})")
         if not Path(os.path.realpath(path)).is_relative_to(os.path.realpath(self.root)):
             message = f"outside {self.root} ({where}); not followed (name it to pin it)"
             return None, FileError(shown, message)

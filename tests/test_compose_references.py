@@ -71,7 +71,7 @@ def test_a_missing_or_outside_reference_is_reported(tmp_path: Path) -> None:
     )
     result = run_pinner("check", cwd=project)
     assert result.returncode == 2
-    assert "gone.yaml: no such compose file (named on compose.yaml:2)" in result.stderr
+    assert "gone.yaml: no such file (named on compose.yaml:2)" in result.stderr
     assert "../shared.yaml: outside . (named on compose.yaml:3); not followed" in result.stderr
 
 
