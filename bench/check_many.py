@@ -30,7 +30,7 @@ FILES = 300
 DIGEST = "sha256:" + "ab" * 32
 
 DOCKERFILE = """\
-# syntax=docker/dockerfile:1
+# syntax=docker/dockerfile:1@{digest}
 ARG BASE=python:3.12-slim@{digest}
 FROM --platform=$BUILDPLATFORM golang:1.22@{digest} AS build{n}
 RUN --mount=type=cache,target=/root/.cache go build ./...

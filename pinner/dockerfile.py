@@ -80,7 +80,10 @@ class _Scanner:
         words = tokens[len(flags) :]
         if words:
             word = Word(words[0].text, words[0].offsets(), "$" in words[0].text)
-            platform = next((v.value for _, v in self._flag_values(flags, "--platform=")), "")
+            platform = ""
+            if any(flag.text.startswith("--platform=") for flag in flags):
+                values = self._flag_values(flags, "--platform=")
+                platform = next((value.value for _, value in values), "")
             yield Use(SiteKind.FROM, word, words[0].line, instruction.first_line, platform)
         self.stage_count += 1
         self.stage_label = f"#{self.stage_count - 1}"
@@ -93,9 +96,9 @@ class _Scanner:
             yield Use(SiteKind.COPY_FROM, value, flag.line, instruction.first_line)
 
     def _mount_uses(self, instruction: Instruction) -> Iterator[Use]:
-        for flag, value in self._flag_values(_flags(self.lexed.words(instruction)), "--mount="):
-            if "from" not in value.value.lower():
-                continue  # most mounts are caches and secrets: no field to split
+        # Most mounts are caches and secrets, with no from= field to split out.
+        flags = [f for f in _flags(self.lexed.words(instruction)) if "from" in f.text.lower()]
+        for flag, value in self._flag_values(flags, "--mount="):
             for field in csv_fields(value):
                 key, separator, source = field.value.partition("=")
                 if separator and key.strip().lower() == "from" and source:

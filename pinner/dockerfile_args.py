@@ -21,7 +21,7 @@ from pinner.site import SiteKind
 _ARG_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:=(.*))?\Z", re.DOTALL)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Use:
     """Where an instruction names an image: the word as BuildKit reads it,
     with the offset in the file of each of its characters."""
