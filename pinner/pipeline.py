@@ -27,8 +27,6 @@ from pinner.site import Site, Verdict
 # What only lookups and writes need is imported where they happen: the
 # offline check, run as a pre-commit hook, loads none of it.
 if TYPE_CHECKING:
-    from concurrent.futures import Future, ThreadPoolExecutor
-
     from pinner.reference import ImageReference
     from pinner.report.progress import TerminalProgress as Progress
     from pinner.resolve.freshness import Refresh
@@ -148,11 +146,9 @@ def run(
     answers = _Answers(command, stale, lazy, config.jobs)
 
     def warm_up(site: Site) -> None:
-        # Start talking to each registry host while the other files are scanned,
-        # and look tags up at once where the host asks for no credentials.
+        # Start talking to each registry host while the other files are scanned.
         if site.reference is not None and answers.wanted(site) and resolver is not None:
             lazy.get().warm_up(site.reference.api_host)
-            answers.start_early(site)
 
     try:
         files, problems = scan_files(paths, config, warm_up)
@@ -201,35 +197,6 @@ class _Answers:
         self.refreshes = command is Command.UPDATE or (command is Command.CHECK and stale)
         self.digests: dict[str, str | ResolveError] = {}
         self.refreshed: dict[tuple[str, str, str], Refresh | ResolveError] = {}
-        # Tag lookups started while files are still scanned; None: wait for the
-        # batched tokens of ``look_up`` (the host wants credentials).
-        self._early: dict[str, Future[str | ResolveError | None]] = {}
-        self._early_pool: ThreadPoolExecutor | None = None
-
-    def start_early(self, site: Site) -> None:
-        """Look a tag up now, if its host answers without credentials."""
-        if not self.looks_up_tags or site.verdict is not Verdict.PIN or site.reference is None:
-            return
-        key = _tag_key(site)
-        if key in self._early:
-            return
-        if self._early_pool is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            self._early_pool = ThreadPoolExecutor(self.jobs, thread_name_prefix="pinner-early")
-        self._early[key] = self._early_pool.submit(_early_lookup, self.lazy.get(), site.reference)
-
-    def _collect_early(self, advance: Callable[[], None] | None) -> None:
-        for key, future in self._early.items():
-            answer = future.result()
-            if answer is not None:
-                self.digests.setdefault(key, answer)
-                if advance is not None:
-                    advance()
-        self._early.clear()
-        if self._early_pool is not None:
-            self._early_pool.shutdown()
-            self._early_pool = None
 
     def wanted(self, site: Site) -> bool:
         return (self.looks_up_tags and site.verdict is Verdict.PIN) or (
@@ -245,21 +212,19 @@ class _Answers:
         pinned = [s for s in sites if s.verdict is not Verdict.PIN]
         tags = [site for site in tags if _tag_key(site) not in self.digests]
         pinned = [site for site in pinned if _refresh_key(site) not in self.refreshed]
+        if not tags and not pinned:
+            return
+        looker = self.lazy.get()
+        looker.prepare(site.reference for site in tags + pinned if site.reference)
         advance = None
-        if progress is not None and (tags or pinned):
-            progress.start(_unique_count(tags, pinned))  # the early lookups count too
+        if progress is not None:
+            progress.start(_unique_count(tags, pinned))
             advance = progress.advance
         try:
-            self._collect_early(advance)
-            tags = [site for site in tags if _tag_key(site) not in self.digests]
-            if not tags and not pinned:
-                return
-            looker = self.lazy.get()
-            looker.prepare(site.reference for site in tags + pinned if site.reference)
             self.digests.update(_look_up_tags(looker, tags, self.jobs, advance))
             self.refreshed.update(_refresh(looker, pinned, self.jobs, advance))
         finally:
-            if progress is not None and advance is not None:
+            if progress is not None:
                 progress.finish()
 
     def plan(self, file: FileResult) -> None:
@@ -303,15 +268,6 @@ class _LazyResolver:
 
 
 Answer = TypeVar("Answer")
-
-
-def _early_lookup(resolver: Resolver, reference: ImageReference) -> str | ResolveError | None:
-    if not resolver.open_host(reference.api_host):
-        return None  # later, when one token request can serve all of the host's images
-    try:
-        return resolver.resolve(reference)
-    except ResolveError as error:
-        return error
 
 
 def _unique_count(tags: list[Site], pinned: list[Site]) -> int:

@@ -52,9 +52,6 @@ class DockerResolver:
     def warm_up(self, host: str) -> None:
         pass
 
-    def open_host(self, host: str) -> bool:
-        return True  # the Engine keeps its own tokens
-
     def prepare(self, references: Iterable[ImageReference]) -> None:
         pass  # the Engine keeps its own tokens
 

@@ -19,12 +19,6 @@ class Resolver(Protocol):
         the background. Must return at once. May do nothing."""
         ...
 
-    def open_host(self, host: str) -> bool:
-        """Whether the host answers without credentials, so that a lookup may
-        start before the others are known (waits for the answer to warm_up).
-        False where a batch of lookups would share one token request."""
-        ...
-
     def prepare(self, references: Iterable[ImageReference]) -> None:
         """Called once before the lookups with every reference the run will look
         up; a chance to batch work (such as token requests). May do nothing."""

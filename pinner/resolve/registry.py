@@ -101,12 +101,6 @@ class RegistryResolver:
                 return
             self._challenges[host] = self._background.submit(self._ping, host)
 
-    def open_host(self, host: str) -> bool:
-        self.warm_up(host)
-        with self._lock:
-            pinged = self._challenges[host]
-        return pinged.result() is None
-
     def prepare(self, references: Iterable[ImageReference]) -> None:
         """Before the lookups: fetch tokens for all of a host's repositories
         together, so that each lookup is one manifest request. Failures here are

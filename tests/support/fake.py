@@ -26,9 +26,6 @@ class FakeResolver:
     def warm_up(self, host: str) -> None:
         pass
 
-    def open_host(self, host: str) -> bool:
-        return True
-
     def prepare(self, references: Iterable[ImageReference]) -> None:
         pass
 
