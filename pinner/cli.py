@@ -228,6 +228,80 @@ def check(
 
 
 @app.command(
+    "report",
+    epilog=_examples(
+        "pinner report                       # every base image here, with advice",
+        "pinner report --format markdown     # for a pull request or a wiki page",
+    ),
+)
+def report_command(
+    paths: Paths = None,
+    output: FormatOption = Format.TEXT,
+    all_platforms: Annotated[
+        bool,
+        typer.Option("--all-platforms", help="Read every platform's config, not the first's."),
+    ] = False,
+    jobs: Jobs = None,
+    config: ConfigOption = None,
+    force_exclude: ForceExclude = False,
+) -> None:
+    """Every base image the files name: family, libc, size per platform, age,
+    where it is used, and advice. Writes nothing."""
+    import dataclasses
+    import datetime
+    import functools
+
+    from pinner import base_report
+    from pinner.config import find_config, load_config
+    from pinner.files import FileError
+    from pinner.pipeline import scan_files
+    from pinner.resolve.batch import in_parallel
+
+    try:
+        settings = load_config(config or find_config(Path.cwd()))
+    except FileError as error:
+        print(f"pinner: {error}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    if jobs is not None:
+        settings = dataclasses.replace(settings, jobs=jobs)
+    if force_exclude:
+        settings = dataclasses.replace(settings, force_exclude=True)
+    files, problems = scan_files(paths or [], settings)
+    found = base_report.entries([file.sites for file in files])
+    from pinner.resolve.registry import RegistryResolver
+
+    looker = _resolver_factory("registry", settings)()  # only it reads manifests and configs
+    assert isinstance(looker, RegistryResolver)
+    facts = functools.partial(looker.image_facts, all_configs=all_platforms)
+    try:
+        work = {
+            index: functools.partial(base_report.look_up, entry, looker.resolve, facts)
+            for index, entry in enumerate(found)
+        }
+        answered = in_parallel(work, settings.jobs)
+    except KeyboardInterrupt:
+        print("pinner: interrupted", file=sys.stderr, flush=True)
+        os._exit(130)
+    finally:
+        looker.close()
+    report = [answered[index] for index in range(len(found))]
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    render = {
+        Format.TEXT: base_report.as_text,
+        Format.JSON: base_report.as_json,
+        Format.MARKDOWN: base_report.as_markdown,
+    }[output]
+    sys.stdout.write(render(report, today))
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    for entry in report:
+        if entry.error:
+            print(f"{', '.join(entry.used_at)}: {entry.name}: {entry.error}", file=sys.stderr)
+    failed = problems or any(entry.error for entry in report)
+    raise typer.Exit(2 if failed else 0)
+
+
+@app.command(
     "resolve",
     epilog=_examples(
         "pinner resolve python:3.12            # python:3.12@sha256:... (the index)",

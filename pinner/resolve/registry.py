@@ -35,6 +35,13 @@ from pinner.resolve.errors import (
     NotFoundError,
     ResolveError,
 )
+from pinner.resolve.facts import (
+    ImageFacts,
+    PlatformFacts,
+    config_facts,
+    layer_sizes,
+    platform_children,
+)
 from pinner.resolve.manifest import (
     Manifest,
     ManifestError,
@@ -174,10 +181,47 @@ class RegistryResolver:
 
     def platform(self, reference: ImageReference, digest: str) -> Platform | None:
         manifest = self.manifest(reference, digest)
-        if manifest.config_digest is None or not is_sha256_digest(manifest.config_digest):
+        if manifest.config_digest is None:
+            return None
+        body = self._config(reference, manifest.config_digest)
+        return platform_from_config(body) if body is not None else None
+
+    def image_facts(
+        self, reference: ImageReference, digest: str, all_configs: bool = False
+    ) -> ImageFacts:
+        """Per platform: the manifest digest, the size of its layers and how many;
+        when the image was built and for which OS (the first platform's config,
+        or every one's with ``all_configs``)."""
+        _, media_type, body = self._fetch(reference, digest)
+        try:
+            document = json.loads(body)
+            children = platform_children(digest, media_type, document)
+        except (ManifestError, ValueError) as error:
+            raise BadResponseError(f"bad response: {reference.api_host} sent {error}") from None
+        platforms = []
+        created = config_os = None
+        for index, (child, platform) in enumerate(children):
+            try:
+                child_document = (
+                    document if child == digest else json.loads(self._fetch(reference, child)[2])
+                )
+                layers, config_digest = layer_sizes(child_document)
+            except (ResolveError, ManifestError, ValueError) as error:
+                message = error.message if isinstance(error, ResolveError) else str(error)
+                platforms.append(PlatformFacts(platform, child, None, None, message))
+                continue
+            platforms.append(PlatformFacts(platform, child, sum(layers), len(layers)))
+            if config_digest is not None and (index == 0 or all_configs) and created is None:
+                config = self._config(reference, config_digest)
+                created, config_os = config_facts(config) if config is not None else (None, None)
+        return ImageFacts(digest, tuple(platforms), created, config_os)
+
+    def _config(self, reference: ImageReference, config_digest: str) -> bytes | None:
+        """An image's config blob, checked against its digest; None if unreadable."""
+        if not is_sha256_digest(config_digest):
             return None
         base = self._base_url(reference.api_host)
-        url = f"{base}/v2/{reference.path}/blobs/{manifest.config_digest}"
+        url = f"{base}/v2/{reference.path}/blobs/{config_digest}"
         # A blob may redirect to storage elsewhere; requests drops the
         # Authorization header when the host changes.
         response = self._send("GET", reference, url, stream=True)
@@ -185,9 +229,9 @@ class RegistryResolver:
             if response.status_code != 200:
                 return None
             body = response.raw.read(_MAX_MANIFEST_BYTES + 1, decode_content=True)
-        if "sha256:" + hashlib.sha256(body).hexdigest() != manifest.config_digest:
+        if "sha256:" + hashlib.sha256(body).hexdigest() != config_digest:
             return None
-        return platform_from_config(body)
+        return bytes(body)
 
     def _manifest_url(self, reference: ImageReference, target: str) -> str:
         return f"{self._base_url(reference.api_host)}/v2/{reference.path}/manifests/{target}"

@@ -1,0 +1,180 @@
+"""``pinner report``: what each base image is, checked against the registry."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pinner.families import image_kind
+from pinner.reference import parse_reference
+from tests.conftest import run_pinner
+from tests.support.registry import Pusher, RunningRegistry
+
+
+@pytest.mark.parametrize(
+    ("name", "family", "libc"),
+    [
+        ("python:3.12", "full", "glibc"),
+        ("python:3.12-bookworm", "full", "glibc"),
+        ("python:3.12-slim", "slim", "glibc"),
+        ("python:3.12-slim-bookworm", "slim", "glibc"),
+        ("python:3.12-alpine", "alpine", "musl"),
+        ("python:3.12-alpine3.20", "alpine", "musl"),
+        ("python:3.12-windowsservercore-ltsc2022", "unknown", "unknown"),
+        ("node:20", "full", "glibc"),
+        ("node:20-slim", "slim", "glibc"),
+        ("node:20-alpine", "alpine", "musl"),
+        ("node:lts-bookworm-slim", "slim", "glibc"),
+        ("golang:1.22", "full", "glibc"),
+        ("golang:1.22-alpine", "alpine", "musl"),
+        ("ruby:3.3", "full", "glibc"),
+        ("ruby:3.3-slim", "slim", "glibc"),
+        ("eclipse-temurin:21", "full", "glibc"),
+        ("eclipse-temurin:21-jre-alpine", "alpine", "musl"),
+        ("rust:1.79", "full", "glibc"),
+        ("php:8.3-fpm", "full", "glibc"),
+        ("alpine", "alpine", "musl"),
+        ("alpine:3.20", "alpine", "musl"),
+        ("debian:bookworm-slim", "slim", "glibc"),
+        ("debian:bookworm", "unknown", "unknown"),
+        ("ubuntu:24.04", "unknown", "unknown"),
+        ("nginx:1.25", "unknown", "unknown"),
+        ("nginx:1.25-alpine", "alpine", "musl"),
+        ("busybox:1.36-musl", "unknown", "musl"),
+        ("busybox:1.36-glibc", "unknown", "glibc"),
+        ("busybox:1.36", "unknown", "unknown"),
+        ("gcr.io/distroless/static-debian12", "distroless", "none"),
+        ("gcr.io/distroless/base-debian12:nonroot", "distroless", "glibc"),
+        ("gcr.io/distroless/python3-debian12", "distroless", "glibc"),
+        ("cgr.dev/chainguard/static", "distroless", "none"),
+        ("ghcr.io/org/python:3.12", "unknown", "unknown"),
+        ("mirror.gcr.io/library/python:3.12", "full", "glibc"),
+        ("registry.example/python:3.12-slim", "slim", "glibc"),
+    ],
+)
+def test_family_and_libc(name: str, family: str, libc: str) -> None:
+    kind = image_kind(parse_reference(name))
+    assert (kind.family, kind.libc) == (family, libc)
+
+
+def test_scratch_and_windows_configs() -> None:
+    assert (image_kind(None).family, image_kind(None).libc) == ("scratch", "none")
+    windows = image_kind(parse_reference("python:3.12"), config_os="windows")
+    assert (windows.family, windows.libc) == ("unknown", "unknown")
+
+
+def _skopeo_raw(reference: str) -> dict[str, object]:
+    completed = subprocess.run(
+        ["skopeo", "inspect", "--raw", "--tls-verify=false", f"docker://{reference}"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    document: dict[str, object] = json.loads(completed.stdout)
+    return document
+
+
+def _skopeo_created(reference: str) -> str:
+    completed = subprocess.run(
+        [
+            "skopeo",
+            "inspect",
+            "--tls-verify=false",
+            "--format",
+            "{{.Created}}",
+            f"docker://{reference}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return completed.stdout.strip()
+
+
+@pytest.mark.registry
+def test_report_against_the_registry(
+    registry: RunningRegistry, pusher: Pusher, tmp_path: Path
+) -> None:
+    host = registry.host
+    index, children = pusher.index("library-like/python", "3.12", content="report")
+    slim, _ = pusher.image("library-like/python", "3.12-slim", content="slim")
+    (tmp_path / "Dockerfile").write_text(
+        f"FROM {host}/library-like/python:3.12 AS build\n"
+        "RUN make\n"
+        f"FROM {host}/library-like/python:3.12-slim@{slim}\n"
+        "COPY --from=build /out /out\n"
+        "FROM scratch AS empty\n"
+    )
+
+    result = run_pinner("report", "--format", "json", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    images = {image["name"]: image for image in json.loads(result.stdout)["images"]}
+    full = images[f"{host}/library-like/python:3.12"]
+    assert full["digest"] == index and full["pinned"] is False
+    assert full["final_stage"] is False and full["used_at"] == ["Dockerfile:1"]
+    raw = _skopeo_raw(f"{host}/library-like/python:3.12")
+    manifests = raw["manifests"]
+    assert isinstance(manifests, list)
+    expected = []
+    for entry in manifests:
+        child = _skopeo_raw(f"{host}/library-like/python@{entry['digest']}")
+        layers = child["layers"]
+        assert isinstance(layers, list)
+        platform = entry["platform"]
+        expected.append(
+            {
+                "platform": f"{platform['os']}/{platform['architecture']}",
+                "digest": entry["digest"],
+                "size": sum(layer["size"] for layer in layers),
+                "layers": len(layers),
+                "error": None,
+            }
+        )
+    assert full["platforms"] == expected
+    assert set(children.values()) == {p["digest"] for p in full["platforms"]}
+    created = _skopeo_created(f"{host}/library-like/python:3.12")  # 2026-01-01 00:00:00 +0000 UTC
+    assert full["created"].replace("T", " ").replace("Z", "") == created[:19]
+    assert full["age_days"] >= 0
+    assert full["advice"] == []  # not the final stage: no full-final-stage advice
+    final = images[f"{host}/library-like/python:3.12-slim"]
+    assert (final["pinned"], final["final_stage"], final["family"]) == (True, False, "slim")
+    assert images["scratch"]["final_stage"] is True
+    assert images["scratch"]["family"] == "scratch"
+
+
+@pytest.mark.registry
+def test_advice_where_it_applies_and_nowhere_else(
+    registry: RunningRegistry, pusher: Pusher, tmp_path: Path
+) -> None:
+    host = registry.host
+    pusher.image("library/python", "3.12", content="full")
+    pusher.image("library/python", "3.12-slim", content="slim")
+    pusher.image("library/python", "3.12-alpine", content="alpine")
+    pusher.image("adv/tool", "latest", content="tool")
+    (tmp_path / "Dockerfile").write_text(
+        f"FROM {host}/library/python:3.12-alpine AS wheels\n"
+        f"COPY --from={host}/adv/tool /t /t\n"
+        f"FROM {host}/library/python:3.12\n"
+    )
+    result = run_pinner("report", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    advice = {
+        image["name"]: [item["code"] for item in image["advice"]]
+        for image in json.loads(result.stdout)["images"]
+    }
+    assert advice == {
+        f"{host}/library/python:3.12-alpine": ["musl-python"],
+        f"{host}/adv/tool": ["floating-tag"],
+        f"{host}/library/python:3.12": ["full-final-stage"],
+    }
+    text = run_pinner("report", cwd=tmp_path)
+    assert f"{host}/library/python:3.12-slim exists" in text.stdout
+    markdown = run_pinner("report", "--format", "markdown", cwd=tmp_path)
+    assert markdown.stdout.startswith("### pinner report: base images")
+    assert "**full-final-stage**" in markdown.stdout
