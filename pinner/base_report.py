@@ -20,6 +20,10 @@ from pinner.site import Site, SiteKind, Verdict
 
 REPORT_VERSION = 1
 _DOCKERFILE_FROM = (SiteKind.FROM,)
+CODENAMES = ("bookworm", "trixie", "bullseye")  # Debian releases, newest stable first
+_ANY_CODENAME = (*CODENAMES, "buster", "jammy", "noble", "focal", "alpine3.")
+ALPINE_VERSIONS = ("3.21", "3.20", "3.19")
+OLD_DAYS = 90
 
 
 @dataclass
@@ -80,8 +84,26 @@ def _entry_for(site: Site, found: dict[str, Entry]) -> Entry | None:
     return entry
 
 
-def advice(entry: Entry, slim_tag: str | None) -> list[tuple[str, str]]:
-    """Stable codes with one line each; ``slim_tag`` names an existing slim variant."""
+def codename_candidates(tag: str | None, family: str) -> list[str]:
+    """Tags anchored to an OS release that may name the same image as ``tag``."""
+    if tag is None or any(name in tag for name in _ANY_CODENAME):
+        return []
+    if family == "alpine" and tag.endswith("alpine"):
+        return [f"{tag}{version}" for version in ALPINE_VERSIONS]
+    if family in ("full", "slim"):
+        return [f"{tag}-{codename}" for codename in CODENAMES]
+    return []
+
+
+def advice(
+    entry: Entry,
+    slim_tag: str | None,
+    codename_tag: str | None = None,
+    newer: tuple[str, int] | None = None,
+) -> list[tuple[str, str]]:
+    """Stable codes with one line each; ``slim_tag`` names an existing slim
+    variant, ``codename_tag`` a tag anchored to an OS release with the same
+    digest, ``newer`` the tag's current digest and how many days newer it is."""
     found: list[tuple[str, str]] = []
     reference = entry.reference
     if reference is None:
@@ -101,6 +123,23 @@ def advice(entry: Entry, slim_tag: str | None) -> list[tuple[str, str]]:
                 "full-final-stage",
                 "a full image is the base of the final stage: use it only to build,"
                 f" and a slim or distroless image to run{better}",
+            )
+        )
+    if codename_tag is not None:
+        found.append(
+            (
+                "no-codename",
+                f"the tag does not fix the OS release; {codename_tag} names the same image"
+                " now and does",
+            )
+        )
+    if newer is not None:
+        digest, days = newer
+        found.append(
+            (
+                "old-base",
+                f"the pinned image is {days} days older than what the tag points to now"
+                f" ({digest}): run pinner update to take the fixes",
             )
         )
     if entry.family == "alpine" and "python" in reference.path:
@@ -129,15 +168,48 @@ def look_up(
     except ResolveError as error:
         return replace(entry, error=error.message)
     entry = replace(entry, digest=digest, facts=found)
+    name = reference.original.split("@")[0]
+    stem = name.rsplit(":", 1)[0] if reference.tag else name
+
+    def digest_of(tag: str) -> str | None:
+        try:
+            return resolve(parse_reference(f"{stem}:{tag}"))
+        except (ResolveError, ValueError):
+            return None
+
     slim = None
     if entry.family == "full" and entry.final and reference.tag:
-        slim_name = f"{reference.original.split('@')[0].rsplit(':', 1)[0]}:{reference.tag}-slim"
+        slim = f"{stem}:{reference.tag}-slim" if digest_of(f"{reference.tag}-slim") else None
+    current = digest if not entry.pinned else _current(resolve, reference)
+    codename = None
+    for candidate in codename_candidates(reference.tag, entry.family):
+        if current is not None and digest_of(candidate) == current:
+            codename = f"{stem}:{candidate}"
+            break
+    newer = None
+    if entry.pinned and current is not None and current != digest and found.created:
         try:
-            resolve(parse_reference(slim_name))
-            slim = slim_name
-        except (ResolveError, ValueError):
-            slim = None
-    return replace(entry, advice=advice(entry, slim))
+            days = age_days(found.created, _date(facts(reference, current).created))
+        except ResolveError:
+            days = None
+        if days is not None and days > OLD_DAYS:
+            newer = (current, days)
+    return replace(entry, advice=advice(entry, slim, codename, newer))
+
+
+def _current(resolve: Callable[[ImageReference], str], reference: ImageReference) -> str | None:
+    try:
+        return resolve(reference) if reference.tag is not None else None
+    except ResolveError:
+        return None
+
+
+def _date(created: str | None) -> datetime.date:
+    when = created or ""
+    try:
+        return datetime.datetime.fromisoformat(when.replace("Z", "+00:00")).date()
+    except ValueError:
+        return datetime.date.min
 
 
 def age_days(created: str | None, today: datetime.date) -> int | None:

@@ -178,3 +178,39 @@ def test_advice_where_it_applies_and_nowhere_else(
     markdown = run_pinner("report", "--format", "markdown", cwd=tmp_path)
     assert markdown.stdout.startswith("### pinner report: base images")
     assert "**full-final-stage**" in markdown.stdout
+
+
+@pytest.mark.registry
+def test_codename_and_old_base_advice_only_where_true(
+    registry: RunningRegistry, pusher: Pusher, tmp_path: Path
+) -> None:
+    host = registry.host
+    same, _ = pusher.image("library/python", "3.13-slim", content="same")
+    pusher.tag("library/python", same, "3.13-slim-bookworm")
+    pusher.image("library/python", "3.14-slim", content="a")
+    pusher.image("library/python", "3.14-slim-bookworm", content="b")  # another image
+    old, _ = pusher.image("library/python", "3.10-slim", created="2026-01-01T00:00:00Z")
+    recent, _ = pusher.image("library/python", "3.9-slim", created="2026-05-01T00:00:00Z")
+    pusher.image("library/python", "3.10-slim", content="new", created="2026-06-01T00:00:00Z")
+    pusher.image("library/python", "3.9-slim", content="new", created="2026-06-01T00:00:00Z")
+    (tmp_path / "Dockerfile").write_text(
+        f"FROM {host}/library/python:3.13-slim AS a\n"
+        f"FROM {host}/library/python:3.14-slim AS b\n"
+        f"FROM {host}/library/python:3.10-slim@{old} AS c\n"
+        f"FROM {host}/library/python:3.9-slim@{recent} AS d\n"
+    )
+    result = run_pinner("report", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    advice = {
+        image["name"].rsplit(":", 1)[1]: {item["code"]: item["text"] for item in image["advice"]}
+        for image in json.loads(result.stdout)["images"]
+    }
+    assert set(advice["3.13-slim"]) == {"no-codename"}
+    assert (
+        f"{host}/library/python:3.13-slim-bookworm names the same image"
+        in (advice["3.13-slim"]["no-codename"])
+    )
+    assert advice["3.14-slim"] == {}  # its -bookworm tag is another image
+    assert set(advice["3.10-slim"]) == {"old-base"}
+    assert "151 days older" in advice["3.10-slim"]["old-base"]
+    assert advice["3.9-slim"] == {}  # 31 days: not old

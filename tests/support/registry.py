@@ -199,6 +199,16 @@ class Pusher:
         assert response.headers.get("Docker-Content-Digest") == digest
         return digest
 
+    def tag(self, repository: str, digest: str, tag: str) -> None:
+        """Give the manifest ``digest`` another tag, byte for byte the same."""
+        accept = ", ".join((OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST))
+        got = self.session.get(
+            f"{self.base_url}/v2/{repository}/manifests/{digest}", headers={"Accept": accept}
+        )
+        got.raise_for_status()
+        media_type = got.headers["Content-Type"].split(";")[0]
+        assert self.manifest(repository, tag, got.content, media_type) == digest
+
     def delete_manifest(self, repository: str, digest: str) -> None:
         response = self.session.delete(f"{self.base_url}/v2/{repository}/manifests/{digest}")
         response.raise_for_status()
@@ -211,6 +221,7 @@ class Pusher:
         media: str = "docker",
         platform: tuple[str, str] = ("linux", "amd64"),
         content: str = "",
+        created: str = "2026-01-01T00:00:00Z",
     ) -> tuple[str, Descriptor]:
         """Push a one-layer image; return its manifest digest and descriptor.
 
@@ -223,7 +234,7 @@ class Pusher:
         config_json = {
             "architecture": platform[1],
             "os": platform[0],
-            "created": "2026-01-01T00:00:00Z",
+            "created": created,
             "config": {"Labels": {"content": content}},
             "rootfs": {"type": "layers", "diff_ids": [sha256_digest(layer_tar)]},
         }
