@@ -55,6 +55,29 @@ class SiteResult:
     message: str = ""  # the reason, the registry's answer, or a note
     added_latest: bool = False  # an untagged reference was written name:latest@...
     unwritten: bool = False  # an error because its file could not be written
+    change: Change | None = None  # for a moved digest: when each was built, the size change
+
+
+@dataclass(frozen=True)
+class Change:
+    """What moving a digest brings: build dates and the size on one platform."""
+
+    old_created: str | None
+    new_created: str | None
+    size_change: int | None  # bytes, new minus old
+    platform: str | None
+
+    def describe(self) -> str:
+        """``built 2026-10-01 → 2026-11-20, +2.1 MB on linux/amd64``, with what is known."""
+        parts = []
+        if self.old_created or self.new_created:
+            old, new = (self.old_created or "?")[:10], (self.new_created or "?")[:10]
+            parts.append(f"built {old} → {new}")
+        if self.size_change is not None:
+            sign = "+" if self.size_change >= 0 else "-"
+            where = f" on {self.platform}" if self.platform else ""
+            parts.append(f"{sign}{abs(self.size_change) / 1_000_000:.1f} MB{where}")
+        return ", ".join(parts)
 
 
 @dataclass

@@ -27,10 +27,13 @@ from pinner.site import Site, Verdict
 # What only lookups and writes need is imported where they happen: the
 # offline check, run as a pre-commit hook, loads none of it.
 if TYPE_CHECKING:
+    from pinner.outcome import Change
     from pinner.reference import ImageReference
     from pinner.report.progress import TerminalProgress as Progress
+    from pinner.resolve.facts import ImageFacts
     from pinner.resolve.freshness import Refresh
     from pinner.resolve.protocol import Resolver
+    from pinner.resolve.registry import RegistryResolver
 
 
 def scan_text(candidate: Candidate, text: str) -> tuple[list[Site], list[tuple[str, int]]] | None:
@@ -155,6 +158,8 @@ def run(
         answers.look_up([site for file in files for site in file.sites], progress)
         for file in files:
             answers.plan(file)
+        if command is Command.UPDATE and lazy.available:
+            _describe_changes(files, lazy.get(), config.jobs)
         if mode is Mode.WRITE:
             with _interrupts_deferred():
                 _write(files, config, answers)
@@ -268,6 +273,62 @@ class _LazyResolver:
 
 
 Answer = TypeVar("Answer")
+
+
+def _describe_changes(files: list[FileResult], resolver: Resolver, jobs: int) -> None:
+    """For each moved digest, when the old and the new image were built and how
+    their size changed, for the pull request's reviewer. Only moved digests
+    cost these requests, and only a resolver that reads manifests answers."""
+    from pinner.resolve.registry import RegistryResolver
+
+    if not isinstance(resolver, RegistryResolver):
+        return
+    from pinner.outcome import Status
+    from pinner.resolve.batch import in_parallel
+
+    moved = [r for file in files for r in file.results if r.status is Status.UPDATED]
+    wanted: dict[tuple[str, str], Callable[[], ImageFacts | None]] = {}
+    for result in moved:
+        reference = result.site.reference
+        for digest in (result.old_digest, result.new_digest):
+            if reference is not None and digest is not None:
+                key = (reference.lookup_key, digest)
+                wanted.setdefault(key, functools.partial(_facts, resolver, reference, digest))
+    found = in_parallel(wanted, jobs)
+    for file in files:
+        file.results = [
+            dataclasses.replace(result, change=_change(result, found))
+            if result.status is Status.UPDATED
+            else result
+            for result in file.results
+        ]
+
+
+def _facts(resolver: RegistryResolver, reference: ImageReference, digest: str) -> ImageFacts | None:
+    try:
+        return resolver.image_facts(reference, digest)
+    except ResolveError:
+        return None
+
+
+def _change(result: SiteResult, found: dict[tuple[str, str], ImageFacts | None]) -> Change:
+    from pinner.outcome import Change
+
+    key = result.site.reference.lookup_key if result.site.reference else ""
+    old = found.get((key, result.old_digest or ""))
+    new = found.get((key, result.new_digest or ""))
+    platform = result.site.platform or "linux/amd64"
+    old_size, new_size = _size_on(old, platform), _size_on(new, platform)
+    delta = None if old_size is None or new_size is None else new_size - old_size
+    return Change(old.created if old else None, new.created if new else None, delta, platform)
+
+
+def _size_on(facts: ImageFacts | None, platform: str) -> int | None:
+    """The size on ``platform``; a single manifest's own size, whatever its platform."""
+    for entry in facts.platforms if facts else ():
+        if entry.platform is None or entry.platform == platform:
+            return entry.size
+    return None
 
 
 def _unique_count(tags: list[Site], pinned: list[Site]) -> int:

@@ -59,6 +59,7 @@ def test_json_report_schema(tmp_path: Path) -> None:
         "verdict": "pin",
         "reason": "no digest",
         "platform": None,
+        "change": None,
     }
     assert report["sites"][0]["old_digest"] == f"sha256:{HEX}"
     assert report["file_errors"] == [

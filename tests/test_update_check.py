@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -184,3 +185,50 @@ def test_markdown_report_is_the_only_thing_on_stdout(
     assert not any(line.startswith(("---", "+++", "@@")) for line in lines)
     assert "Dockerfile:2:" in result.stderr and "not found" in result.stderr
     assert "would update" not in result.stderr  # only errors go to stderr
+
+
+def test_the_pull_request_says_what_each_moved_digest_brings(
+    registry: RunningRegistry, pusher: Pusher, tmp_path: Path
+) -> None:
+    host = registry.host
+    old, _ = pusher.image("pr/app", "1", content="old", created="2026-10-01T00:00:00Z")
+    (tmp_path / "Dockerfile").write_text(f"FROM {host}/pr/app:1@{old}\nFROM {host}/pr/steady:1\n")
+    pusher.image("pr/steady", "1")
+    new, _ = pusher.image("pr/app", "1", content="new" * 4000, created="2026-11-20T00:00:00Z")
+    sizes = {}
+    for digest in (old, new):
+        raw = subprocess.run(
+            [
+                "skopeo",
+                "inspect",
+                "--raw",
+                "--tls-verify=false",
+                f"docker://{host}/pr/app@{digest}",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout
+        sizes[digest] = sum(layer["size"] for layer in json.loads(raw)["layers"])
+    delta = sizes[new] - sizes[old]
+
+    markdown = run_pinner("update", "--dry-run", "--format", "markdown", cwd=tmp_path)
+    document = json.loads(
+        run_pinner("update", "--dry-run", "--format", "json", cwd=tmp_path).stdout
+    )
+
+    assert markdown.returncode == 0, markdown.stderr
+    sign = "+" if delta >= 0 else "-"
+    expected = (
+        f"built 2026-10-01 → 2026-11-20, {sign}{abs(delta) / 1_000_000:.1f} MB on linux/amd64"
+    )
+    assert f"- `{host}/pr/app:1` `{old[:19]}` → `{new[:19]}`: {expected}" in markdown.stdout
+    moved, added = document["sites"]
+    assert moved["change"] == {
+        "old_created": "2026-10-01T00:00:00Z",
+        "new_created": "2026-11-20T00:00:00Z",
+        "size_change": delta,
+        "platform": "linux/amd64",
+    }
+    assert added["status"] == "added" and added["change"] is None  # only moved digests

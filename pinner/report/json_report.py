@@ -61,4 +61,12 @@ def _site(result: SiteResult) -> dict[str, object]:
         "verdict": site.verdict.value,
         "reason": result.message,
         "platform": site.platform or None,
+        "change": None
+        if result.change is None
+        else {
+            "old_created": result.change.old_created,
+            "new_created": result.change.new_created,
+            "size_change": result.change.size_change,
+            "platform": result.change.platform,
+        },
     }

@@ -29,6 +29,17 @@ def markdown_report(outcome: Outcome) -> str:
             lines.append(f"| `{image}` | {old_cell} | → {new_cell} | {status} | {files} |")
     else:
         lines.append(_nothing_to_change(outcome))
+    brought: dict[tuple[str, str, str], str] = {}
+    for result in outcome.results:
+        if result.change is not None and result.change.describe():
+            moved = (_image(result), result.old_digest or "", result.new_digest or "")
+            brought.setdefault(moved, result.change.describe())
+    if brought:
+        lines += ["", "#### What the moved digests bring", ""]
+        lines += [
+            f"- `{image}` `{short(old)}` → `{short(new)}`: {text}"
+            for (image, old, new), text in brought.items()
+        ]
     broken = [r for r in outcome.results if r.status in BROKEN]
     if broken:
         lines += ["", "#### A build will meet these", ""]
