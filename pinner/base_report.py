@@ -163,10 +163,10 @@ def look_up(
     if reference is None:
         return entry
     try:
-        digest = entry.digest or resolve(reference)
-        found = facts(reference, digest)
+        found = facts(reference, entry.digest or reference.tracked_tag)
     except ResolveError as error:
         return replace(entry, error=error.message)
+    digest = found.digest
     entry = replace(entry, digest=digest, facts=found)
     name = reference.original.split("@")[0]
     stem = name.rsplit(":", 1)[0] if reference.tag else name

@@ -273,6 +273,8 @@ def report_command(
     looker = _resolver_factory("registry", settings)()  # only it reads manifests and configs
     assert isinstance(looker, RegistryResolver)
     facts = functools.partial(looker.image_facts, all_configs=all_platforms)
+    # One token request per host for all of its images, as pin does.
+    looker.prepare(entry.reference for entry in found if entry.reference is not None)
     try:
         work = {
             index: functools.partial(base_report.look_up, entry, looker.resolve, facts)

@@ -187,12 +187,13 @@ class RegistryResolver:
         return platform_from_config(body) if body is not None else None
 
     def image_facts(
-        self, reference: ImageReference, digest: str, all_configs: bool = False
+        self, reference: ImageReference, target: str, all_configs: bool = False
     ) -> ImageFacts:
         """Per platform: the manifest digest, the size of its layers and how many;
         when the image was built and for which OS (the first platform's config,
-        or every one's with ``all_configs``)."""
-        _, media_type, body = self._fetch(reference, digest)
+        or every one's with ``all_configs``). ``target`` is a digest, or a tag:
+        one GET then gives both the digest and the manifest."""
+        digest, media_type, body = self._fetch(reference, target)
         try:
             document = json.loads(body)
             children = platform_children(digest, media_type, document)
