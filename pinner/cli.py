@@ -247,25 +247,14 @@ def report_command(
 ) -> None:
     """Every base image the files name: family, libc, size per platform, age,
     where it is used, and advice. Writes nothing."""
-    import dataclasses
     import datetime
     import functools
 
     from pinner import base_report
-    from pinner.config import find_config, load_config
-    from pinner.files import FileError
     from pinner.pipeline import scan_files
     from pinner.resolve.batch import in_parallel
 
-    try:
-        settings = load_config(config or find_config(Path.cwd()))
-    except FileError as error:
-        print(f"pinner: {error}", file=sys.stderr)
-        raise typer.Exit(2) from None
-    if jobs is not None:
-        settings = dataclasses.replace(settings, jobs=jobs)
-    if force_exclude:
-        settings = dataclasses.replace(settings, force_exclude=True)
+    settings = _settings(config, jobs, force_exclude)
     files, problems = scan_files(paths or [], settings)
     found = base_report.entries([file.sites for file in files])
     from pinner.resolve.registry import RegistryResolver
@@ -331,11 +320,8 @@ def resolve_command(
 ) -> None:
     """Print each reference with the digest its tag points to now, one per line.
     Writes nothing; exit 2 names what could not be resolved."""
-    import dataclasses
     import json
 
-    from pinner.config import find_config, load_config
-    from pinner.files import FileError
     from pinner.lookup import resolve_all
     from pinner.resolve.errors import DaemonUnavailableError
     from pinner.resolve.manifest import Platform
@@ -345,13 +331,7 @@ def resolve_command(
         wanted = Platform.parse(platform)
         if wanted is None:
             raise typer.BadParameter("expected os/arch[/variant]", param_hint="--platform")
-    try:
-        settings = load_config(config or find_config(Path.cwd()))
-    except FileError as error:
-        print(f"pinner: {error}", file=sys.stderr)
-        raise typer.Exit(2) from None
-    if jobs is not None:
-        settings = dataclasses.replace(settings, jobs=jobs)
+    settings = _settings(config, jobs)
     chosen = resolver.value if resolver is not None else settings.resolver
     try:
         looker = _resolver_factory(chosen, settings)()
@@ -388,6 +368,25 @@ def resolve_command(
     for result in failed:
         print(f"{result.text}: {result.error}", file=sys.stderr)
     raise typer.Exit(2 if failed else 0)
+
+
+def _settings(config_path: Path | None, jobs: int | None, force_exclude: bool = False) -> Config:
+    """The configuration with the command line's options; a bad one ends the run (exit 2)."""
+    import dataclasses
+
+    from pinner.config import find_config, load_config
+    from pinner.files import FileError
+
+    try:
+        settings = load_config(config_path or find_config(Path.cwd()))
+    except FileError as error:
+        print(f"pinner: {error}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    if jobs is not None:
+        settings = dataclasses.replace(settings, jobs=jobs)
+    if force_exclude:
+        settings = dataclasses.replace(settings, force_exclude=True)
+    return settings
 
 
 def _run(
