@@ -199,18 +199,28 @@ class RegistryResolver:
             children = platform_children(digest, media_type, document)
         except (ManifestError, ValueError) as error:
             raise BadResponseError(f"bad response: {reference.api_host} sent {error}") from None
+
+        def read(child: str) -> tuple[list[int], str | None] | str:
+            """A platform's layer sizes and config digest, or why they are unknown."""
+            try:
+                found = (
+                    document if child == digest else json.loads(self._fetch(reference, child)[2])
+                )
+                return layer_sizes(found)
+            except (ResolveError, ManifestError, ValueError) as error:
+                return error.message if isinstance(error, ResolveError) else str(error)
+
+        # The platforms' manifests at once: each is a round trip to the registry.
+        read_all = {child: functools.partial(read, child) for child, _ in children}
+        answers = in_parallel(read_all, max(1, len(read_all)))
         platforms = []
         created = config_os = None
         for index, (child, platform) in enumerate(children):
-            try:
-                child_document = (
-                    document if child == digest else json.loads(self._fetch(reference, child)[2])
-                )
-                layers, config_digest = layer_sizes(child_document)
-            except (ResolveError, ManifestError, ValueError) as error:
-                message = error.message if isinstance(error, ResolveError) else str(error)
-                platforms.append(PlatformFacts(platform, child, None, None, message))
+            answer = answers[child]
+            if isinstance(answer, str):
+                platforms.append(PlatformFacts(platform, child, None, None, answer))
                 continue
+            layers, config_digest = answer
             platforms.append(PlatformFacts(platform, child, sum(layers), len(layers)))
             if config_digest is not None and (index == 0 or all_configs) and created is None:
                 config = self._config(reference, config_digest)
