@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ import pytest
 from pinner.families import image_kind
 from pinner.reference import parse_reference
 from tests.conftest import run_pinner
-from tests.support.registry import Pusher, RunningRegistry
+from tests.support.registry import Pusher, RunningRegistry, skopeo_inspect
 
 
 @pytest.mark.parametrize(
@@ -67,33 +66,12 @@ def test_scratch_and_windows_configs() -> None:
 
 
 def _skopeo_raw(reference: str) -> dict[str, object]:
-    completed = subprocess.run(
-        ["skopeo", "inspect", "--raw", "--tls-verify=false", f"docker://{reference}"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    document: dict[str, object] = json.loads(completed.stdout)
+    document: dict[str, object] = json.loads(skopeo_inspect(reference, "--raw"))
     return document
 
 
 def _skopeo_created(reference: str) -> str:
-    completed = subprocess.run(
-        [
-            "skopeo",
-            "inspect",
-            "--tls-verify=false",
-            "--format",
-            "{{.Created}}",
-            f"docker://{reference}",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    return completed.stdout.strip()
+    return skopeo_inspect(reference, "--format", "{{.Created}}")
 
 
 @pytest.mark.registry

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import run_pinner
-from tests.support.registry import Pusher, RunningRegistry, skopeo_digest
+from tests.support.registry import Pusher, RunningRegistry, skopeo_digest, skopeo_inspect
 
 pytestmark = pytest.mark.registry
 
@@ -197,19 +196,7 @@ def test_the_pull_request_says_what_each_moved_digest_brings(
     new, _ = pusher.image("pr/app", "1", content="new" * 4000, created="2026-11-20T00:00:00Z")
     sizes = {}
     for digest in (old, new):
-        raw = subprocess.run(
-            [
-                "skopeo",
-                "inspect",
-                "--raw",
-                "--tls-verify=false",
-                f"docker://{host}/pr/app@{digest}",
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=60,
-        ).stdout
+        raw = skopeo_inspect(f"{host}/pr/app@{digest}", "--raw")
         sizes[digest] = sum(layer["size"] for layer in json.loads(raw)["layers"])
     delta = sizes[new] - sizes[old]
 

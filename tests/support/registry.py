@@ -305,25 +305,22 @@ def htpasswd_config(folder: Path, users: dict[str, str]) -> str:
     return f"auth:\n  htpasswd:\n    realm: pinner-test\n    path: {path}\n"
 
 
-def skopeo_digest(reference: str, *extra: str) -> str:
-    """The digest skopeo reports for ``reference``: the independent oracle."""
+def skopeo_inspect(reference: str, *options: str) -> str:
+    """What ``skopeo inspect OPTIONS docker://REFERENCE`` prints: the independent oracle."""
     import shutil
 
     skopeo = shutil.which("skopeo")
     assert skopeo, "install the Debian package skopeo"
     completed = subprocess.run(
-        [
-            skopeo,
-            "inspect",
-            "--tls-verify=false",
-            *extra,
-            "--format",
-            "{{.Digest}}",
-            f"docker://{reference}",
-        ],
+        [skopeo, "inspect", "--tls-verify=false", *options, f"docker://{reference}"],
         capture_output=True,
         text=True,
         check=True,
         timeout=60,
     )
     return completed.stdout.strip()
+
+
+def skopeo_digest(reference: str, *extra: str) -> str:
+    """The digest skopeo reports for ``reference``."""
+    return skopeo_inspect(reference, *extra, "--format", "{{.Digest}}")
