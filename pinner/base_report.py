@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from pinner.families import image_kind
+from pinner.families import Kind, image_kind
 from pinner.reference import ImageReference, parse_reference
 from pinner.resolve.errors import ResolveError
 from pinner.resolve.facts import ImageFacts
@@ -40,12 +40,16 @@ class Entry:
     advice: list[tuple[str, str]] = field(default_factory=list)
 
     @property
+    def kind_of_image(self) -> Kind:
+        return image_kind(self.reference, self.facts.os if self.facts else None)
+
+    @property
     def family(self) -> str:
-        return image_kind(self.reference, self.facts.os if self.facts else None).family
+        return self.kind_of_image.family
 
     @property
     def libc(self) -> str:
-        return image_kind(self.reference, self.facts.os if self.facts else None).libc
+        return self.kind_of_image.libc
 
 
 def entries(sites_by_file: list[list[Site]]) -> list[Entry]:

@@ -18,6 +18,12 @@ from pinner.site import Site, SiteKind
 from pinner.yaml_scalars import compose_or_fail, entries, literal_unless, lookup, scalar_site
 
 DOCKER_SCHEME = "docker://"
+# A value is an image unless it holds a template or variable filled in later.
+_classify = literal_unless(
+    ("${{",),
+    "a GitHub Actions expression (${{ }}) is known only when the workflow runs;"
+    " write the image out to pin it",
+)
 
 
 def scan_workflow(path: str, text: str) -> list[Site]:
@@ -65,10 +71,3 @@ def _sites(path: str, text: str, found: Iterable[tuple[ScalarNode, SiteKind, int
 
 def _text(node: Node | None) -> str:
     return str(node.value) if isinstance(node, ScalarNode) else ""
-
-
-_classify = literal_unless(
-    ("${{",),
-    "a GitHub Actions expression (${{ }}) is known only when the workflow runs;"
-    " write the image out to pin it",
-)

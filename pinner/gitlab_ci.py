@@ -32,6 +32,11 @@ _GLOBAL_KEYWORDS = frozenset(
         "spec",
     }
 )
+# A value is an image unless it holds a template or variable filled in later.
+_classify = literal_unless(
+    ("$",),
+    "a CI/CD variable is filled in by the pipeline; write the image out to pin it",
+)
 
 
 def scan_gitlab(path: str, text: str) -> tuple[list[Site], list[tuple[str, int]]]:
@@ -93,9 +98,3 @@ def _local_includes(include: Node | None) -> list[tuple[str, int]]:
             if value and "://" not in value and "$" not in value and "*" not in value:
                 found.append((value.lstrip("/"), node.start_mark.line + 1))
     return found
-
-
-_classify = literal_unless(
-    ("$",),
-    "a CI/CD variable is filled in by the pipeline; write the image out to pin it",
-)

@@ -22,6 +22,12 @@ from pinner.yaml_scalars import compose_or_fail, literal_unless, lookup, scalar_
 
 _CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 _HELM_IMAGE = re.compile(r"^[ \t-]*image:[ \t]*(\S.*?)[ \t]*$", re.MULTILINE)
+# A value is an image unless it holds a template or variable filled in later.
+_classify = literal_unless(
+    ("{{", "$"),
+    "a template or variable ({{ }}, $VAR) is filled in at deploy time;"
+    " write the image out to pin it",
+)
 
 
 def may_be_manifest(text: str) -> bool:
@@ -72,13 +78,6 @@ def _images(document: Node, depth: int = 0) -> Iterator[ScalarNode]:
 
 def _text(node: Node | None) -> str:
     return str(node.value) if isinstance(node, ScalarNode) else ""
-
-
-_classify = literal_unless(
-    ("{{", "$"),
-    "a template or variable ({{ }}, $VAR) is filled in at deploy time;"
-    " write the image out to pin it",
-)
 
 
 def _helm_sites(path: str, text: str) -> list[Site]:
