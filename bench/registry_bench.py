@@ -6,6 +6,8 @@ Run by hand, from the repository root, as root (it adds host names to
 removes both afterwards):
 
     .venv/bin/python bench/registry_bench.py
+    .venv/bin/python bench/registry_bench.py --try report -j 32   # one command line
+    .venv/bin/python bench/registry_bench.py --profile out.prof   # pinner pin (or what follows), profiled
 
 It starts nine real registries (docker-registry) on loopback, each behind a
 proxy that speaks TLS, answers to a host name of its own
@@ -269,11 +271,22 @@ def main() -> int:
             "pindock": [pindock_binary, "run", "-C", "."],
             "pinner report": [pinner, "report", "--format", "json"],
         }
+        if len(sys.argv) > 1 and sys.argv[1] == "--try":
+            # One pinner command line against the same setup, best of three:
+            # registry_bench.py --try report --format json -j 32
+            env = {**base_env, "REQUESTS_CA_BUNDLE": str(pki.ca_pem)}
+            tried = [*os.environ.get("BENCH_WRAP", "").split(), pinner, *sys.argv[2:]]
+            before = time.process_time()
+            print(best_of_three("pinner", tried, source, proxies, issuer, digests, env))
+            print(f"the proxies' CPU time in three runs: {time.process_time() - before:.2f} s")
+            return 0
         if len(sys.argv) > 1 and sys.argv[1] == "--profile":
-            # Where pinner's time goes: one run under cProfile, stats to the file named.
+            # Where pinner's time goes: one run under cProfile, stats to the file
+            # named; the command line after it, or pin -q.
             profile = [sys.executable, "-m", "cProfile", "-o", sys.argv[2], "-m", "pinner"]
             env = {**base_env, "REQUESTS_CA_BUNDLE": str(pki.ca_pem)}
-            print(timed("pinner", [*profile, "pin", "-q"], source, proxies, issuer, digests, env))
+            arguments = sys.argv[3:] or ["pin", "-q"]
+            print(timed("pinner", [*profile, *arguments], source, proxies, issuer, digests, env))
             return 0
         bundle_env = {**base_env, "REQUESTS_CA_BUNDLE": str(pki.ca_pem)}
         bundle_env["SSL_CERT_FILE"] = str(pki.ca_pem)

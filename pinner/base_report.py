@@ -8,8 +8,9 @@ answers; the renderers are pure too.
 from __future__ import annotations
 
 import datetime
+import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from pinner.families import Kind, image_kind
@@ -157,41 +158,72 @@ def advice(
     return found
 
 
+# Starts lookups keyed by tag and gives a call that waits for their digests.
+Start = Callable[[Mapping[str, Callable[[], str | None]]], Callable[[], dict[str, str | None]]]
+
+
+def _one_by_one(
+    work: Mapping[str, Callable[[], str | None]],
+) -> Callable[[], dict[str, str | None]]:
+    answers = {key: function() for key, function in work.items()}
+    return lambda: answers
+
+
+_CURRENT = ""  # the key of the tag's current digest among the advice lookups (tags are not empty)
+
+
 def look_up(
     entry: Entry,
     resolve: Callable[[ImageReference], str],
     facts: Callable[[ImageReference, str], ImageFacts],
+    start: Start = _one_by_one,
 ) -> Entry:
-    """The entry with its digest, facts and advice, or the error."""
+    """The entry with its digest, facts and advice, or the error. The advice's
+    lookups (the slim variant, the codename tags, where a pinned tag points
+    now) are handed to ``start`` before the image's own facts are read, so
+    that they run beside them."""
     reference = entry.reference
     if reference is None:
         return entry
+    name = reference.original.split("@")[0]
+    stem = name.rsplit(":", 1)[0] if reference.tag else name
+    tag = reference.tag
+
+    def digest_of(other: str) -> str | None:
+        try:
+            return resolve(parse_reference(f"{stem}:{other}"))
+        except (ResolveError, ValueError):
+            return None
+
+    # Known before the config is read: only a Windows config changes the
+    # family a name gives, and then a lookup or two go unused.
+    family = image_kind(reference).family
+    slim_tag = f"{tag}-slim" if tag and family == "full" and entry.final else None
+    wanted = [t for t in (slim_tag, *codename_candidates(tag, family)) if t]
+    work: dict[str, Callable[[], str | None]] = {t: functools.partial(digest_of, t) for t in wanted}
+    if entry.pinned:
+        work[_CURRENT] = functools.partial(_current, resolve, reference)
+    advice_digests = start(work)
     try:
         found = facts(reference, entry.digest or reference.tracked_tag)
     except ResolveError as error:
         return replace(entry, error=error.message)
-    digest = found.digest
-    entry = replace(entry, digest=digest, facts=found)
-    name = reference.original.split("@")[0]
-    stem = name.rsplit(":", 1)[0] if reference.tag else name
-
-    def digest_of(tag: str) -> str | None:
-        try:
-            return resolve(parse_reference(f"{stem}:{tag}"))
-        except (ResolveError, ValueError):
-            return None
-
+    digests = advice_digests()
+    entry = replace(entry, digest=found.digest, facts=found)
     slim = None
-    if entry.family == "full" and entry.final and reference.tag:
-        slim = f"{stem}:{reference.tag}-slim" if digest_of(f"{reference.tag}-slim") else None
-    current = digest if not entry.pinned else _current(resolve, reference)
-    codename = None
-    for candidate in codename_candidates(reference.tag, entry.family):
-        if current is not None and digest_of(candidate) == current:
-            codename = f"{stem}:{candidate}"
-            break
+    if slim_tag and entry.family == "full" and digests.get(slim_tag):
+        slim = f"{stem}:{slim_tag}"
+    current = digests.get(_CURRENT) if entry.pinned else found.digest
+    codename = next(
+        (
+            f"{stem}:{candidate}"
+            for candidate in codename_candidates(tag, entry.family)
+            if current is not None and digests.get(candidate) == current
+        ),
+        None,
+    )
     newer = None
-    if entry.pinned and current is not None and current != digest and found.created:
+    if entry.pinned and current is not None and current != found.digest and found.created:
         try:
             days = age_days(found.created, _date(facts(reference, current).created))
         except ResolveError:
@@ -252,6 +284,7 @@ def as_json(report: list[Entry], today: datetime.date) -> str:
                         "digest": p.digest,
                         "size": p.size,
                         "layers": p.layers,
+                        "created": p.created,
                         "error": p.error or None,
                     }
                     for p in (facts.platforms if facts else ())

@@ -7,12 +7,13 @@ inside the commands that need them, so ``pinner check``, ``--help`` and
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Protocol
 
 import typer
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from pinner.config import Config
     from pinner.outcome import Command, Mode, Outcome
     from pinner.resolve.protocol import Resolver
+    from pinner.site import Site
 
 app = typer.Typer(
     add_completion=False,
@@ -94,7 +96,7 @@ FormatOption = Annotated[
 ]
 Jobs = Annotated[
     int | None,
-    typer.Option("--jobs", "-j", min=1, max=256, help="Lookups at once [default: 16]."),
+    typer.Option("--jobs", "-j", min=1, max=256, help="Registry requests at once [default: 16]."),
 ]
 Quiet = Annotated[
     bool, typer.Option("--quiet", "-q", help="Print only errors and what a check found.")
@@ -227,6 +229,9 @@ def check(
     )
 
 
+_IMAGES_PER_WORKER = 4  # report: images under way per request slot
+
+
 @app.command(
     "report",
     epilog=_examples(
@@ -252,29 +257,36 @@ def report_command(
 
     from pinner import base_report
     from pinner.pipeline import scan_files
-    from pinner.resolve.batch import in_parallel
-
-    settings = _settings(config, jobs, force_exclude)
-    files, problems = scan_files(paths or [], settings)
-    found = base_report.entries([file.sites for file in files])
+    from pinner.resolve.batch import FanOut, in_parallel
     from pinner.resolve.registry import RegistryResolver
 
+    settings = _settings(config, jobs, force_exclude)
     looker = _resolver_factory("registry", settings)()  # only it reads manifests and configs
     assert isinstance(looker, RegistryResolver)
-    facts = functools.partial(looker.image_facts, all_configs=all_platforms)
-    # One token request per host for all of its images, as pin does.
-    looker.prepare(entry.reference for entry in found if entry.reference is not None)
-    try:
+
+    def warm_up(site: Site) -> None:
+        # Each host's TLS handshake and challenge while the other files are scanned.
+        if site.reference is not None:
+            looker.warm_up(site.reference.api_host)
+
+    # --jobs requests at once, as for pin: every request is made on the
+    # fan-out's workers. An image's requests follow one another (its tag's
+    # manifest, then its platforms', then a config), so more images than
+    # workers are under way at once, to keep every worker busy.
+    fan_out = FanOut(settings.jobs)
+    facts = functools.partial(looker.image_facts, all_configs=all_platforms, fan_out=fan_out)
+    with _leave_on_interrupt(), _closed_after(fan_out, looker):
+        files, problems = scan_files(paths or [], settings, warm_up)
+        found = base_report.entries([file.sites for file in files])
+        # One token request per host for all of its images, as pin does.
+        looker.prepare(entry.reference for entry in found if entry.reference is not None)
         work = {
-            index: functools.partial(base_report.look_up, entry, looker.resolve, facts)
+            index: functools.partial(
+                base_report.look_up, entry, looker.resolve, facts, fan_out.start
+            )
             for index, entry in enumerate(found)
         }
-        answered = in_parallel(work, settings.jobs)
-    except KeyboardInterrupt:
-        print("pinner: interrupted", file=sys.stderr, flush=True)
-        os._exit(130)
-    finally:
-        looker.close()
+        answered = in_parallel(work, settings.jobs * _IMAGES_PER_WORKER)
     report = [answered[index] for index in range(len(found))]
     today = datetime.datetime.now(datetime.timezone.utc).date()
     render = {
@@ -334,14 +346,10 @@ def resolve_command(
     settings = _settings(config, jobs)
     chosen = resolver.value if resolver is not None else settings.resolver
     try:
-        looker = _resolver_factory(chosen, settings)()
-        try:
-            results = resolve_all(references, looker, wanted, settings.jobs)
-        finally:
-            looker.close()
-    except KeyboardInterrupt:
-        print("pinner: interrupted", file=sys.stderr, flush=True)
-        os._exit(130)
+        with _leave_on_interrupt():
+            looker = _resolver_factory(chosen, settings)()
+            with _closed_after(looker):
+                results = resolve_all(references, looker, wanted, settings.jobs)
     except DaemonUnavailableError as error:
         print(f"pinner: {error}", file=sys.stderr)
         raise typer.Exit(2) from None
@@ -368,6 +376,39 @@ def resolve_command(
     for result in failed:
         print(f"{result.text}: {result.error}", file=sys.stderr)
     raise typer.Exit(2 if failed else 0)
+
+
+@contextlib.contextmanager
+def _leave_on_interrupt() -> Iterator[None]:
+    """Ctrl-C: exit 130 at once. Lookup threads may be stuck on a registry that
+    never answers, and a normal exit would wait for them."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        print("pinner: interrupted", file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
+
+
+class _Closable(Protocol):
+    def close(self) -> None: ...
+
+
+@contextlib.contextmanager
+def _closed_after(*things: _Closable) -> Iterator[None]:
+    """Close each at the end, but not after Ctrl-C: closing waits for threads
+    that may be stuck on a registry that never answers."""
+    interrupted = False
+    try:
+        yield
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
+    finally:
+        if not interrupted:
+            for thing in things:
+                thing.close()
 
 
 def _settings(config_path: Path | None, jobs: int | None, force_exclude: bool = False) -> Config:
@@ -431,23 +472,18 @@ def _run(
 
         progress = TerminalProgress(sys.stderr)
     try:
-        outcome = run(
-            command,
-            paths or [],
-            config,
-            mode,
-            _resolver_factory(chosen, config),
-            stale=stale,
-            progress=progress,
-        )
-    except KeyboardInterrupt:
         # Writes finish before an interrupt is taken, so no file is half-written
-        # and no temporary file is left. Lookup threads may be stuck on a
-        # registry that never answers: leave at once rather than wait for them.
-        print("pinner: interrupted", file=sys.stderr)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(130)
+        # and no temporary file is left.
+        with _leave_on_interrupt():
+            outcome = run(
+                command,
+                paths or [],
+                config,
+                mode,
+                _resolver_factory(chosen, config),
+                stale=stale,
+                progress=progress,
+            )
     except DaemonUnavailableError as error:
         failed = Outcome(command, mode, [], [], tuple(paths or ()), errors=[str(error)])
         _print(failed, output, quiet, verbose)

@@ -50,12 +50,14 @@ def black_hole() -> Iterator[tuple[str, list[socket.socket]]]:
         listener.close()
 
 
-def test_ctrl_c_ends_a_run_stuck_on_a_silent_registry_at_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", ["pin", "report", "resolve"])
+def test_ctrl_c_ends_a_run_stuck_on_a_silent_registry_at_once(tmp_path: Path, command: str) -> None:
     with black_hole() as (host, accepted):
         dockerfile = tmp_path / "Dockerfile"
         text = f"\ufeffFROM {host}/stuck/app:1\r\nFROM {host}/stuck/other:2\r\n"
         dockerfile.write_bytes(text.encode())
-        process = start_pinner("pin", cwd=tmp_path)
+        named = [f"{host}/stuck/app:1"] if command == "resolve" else []
+        process = start_pinner(command, *named, cwd=tmp_path)
         deadline = time.monotonic() + 20
         while not accepted:  # pinner is waiting on the registry
             assert time.monotonic() < deadline and process.poll() is None

@@ -10,6 +10,7 @@ import pytest
 from pinner.families import image_kind
 from pinner.reference import parse_reference
 from tests.conftest import run_pinner
+from tests.support.fault_proxy import fault_proxy
 from tests.support.registry import Pusher, RunningRegistry, skopeo_inspect
 
 
@@ -100,7 +101,7 @@ def test_report_against_the_registry(
     manifests = raw["manifests"]
     assert isinstance(manifests, list)
     expected = []
-    for entry in manifests:
+    for number, entry in enumerate(manifests):
         child = _skopeo_raw(f"{host}/library-like/python@{entry['digest']}")
         layers = child["layers"]
         assert isinstance(layers, list)
@@ -111,6 +112,8 @@ def test_report_against_the_registry(
                 "digest": entry["digest"],
                 "size": sum(layer["size"] for layer in layers),
                 "layers": len(layers),
+                # Without --all-platforms only the first platform's config is read.
+                "created": "2026-01-01T00:00:00Z" if number == 0 else None,
                 "error": None,
             }
         )
@@ -192,3 +195,50 @@ def test_codename_and_old_base_advice_only_where_true(
     assert set(advice["3.10-slim"]) == {"old-base"}
     assert "151 days older" in advice["3.10-slim"]["old-base"]
     assert advice["3.9-slim"] == {}  # 31 days: not old
+
+
+@pytest.mark.registry
+def test_all_platforms_reads_every_config(
+    registry: RunningRegistry, pusher: Pusher, tmp_path: Path
+) -> None:
+    host = registry.host
+    platforms = (("linux", "amd64"), ("linux", "arm64"), ("linux", "s390x"))
+    dates = ("2026-03-01T00:00:00Z", "2026-02-01T00:00:00Z", "2026-01-01T00:00:00Z")
+    _, children = pusher.index("multi/app", "1", platforms=platforms, created=dates)
+    (tmp_path / "Dockerfile").write_text(f"FROM {host}/multi/app:1\n")
+
+    first_only = run_pinner("report", "--format", "json", cwd=tmp_path)
+    every = run_pinner("report", "--format", "json", "--all-platforms", cwd=tmp_path)
+
+    assert first_only.returncode == every.returncode == 0, every.stderr
+    [image] = json.loads(every.stdout)["images"]
+    found = {p["digest"]: p["created"] for p in image["platforms"]}
+    for platform, digest in children.items():
+        built = _skopeo_created(f"{host}/multi/app@{digest}")  # "2026-03-01 00:00:00 +0000 UTC"
+        assert found[digest].replace("T", " ").replace("Z", "") == built[:19], platform
+    assert image["created"] == "2026-03-01T00:00:00Z"  # the first platform's
+    [image] = json.loads(first_only.stdout)["images"]
+    assert [p["created"] for p in image["platforms"]] == [dates[0], None, None]
+
+
+@pytest.mark.registry
+def test_report_keeps_to_jobs_requests_at_once(
+    registry: RunningRegistry, pusher: Pusher, tmp_path: Path
+) -> None:
+    """--jobs bounds the requests in flight, as for pin, and enough images are
+    under way at once to fill every slot (one image at a time would never
+    have more than its two platform manifests in flight)."""
+    with fault_proxy(registry.host, delay=0.05) as proxy:
+        lines = []
+        for number in range(12):
+            pusher.index(f"many/app{number}", "1", content=str(number))
+            lines.append(f"FROM {proxy.host}/many/app{number}:1 AS s{number}")
+        (tmp_path / "Dockerfile").write_text("\n".join(lines) + "\n")
+        result = run_pinner("report", "--format", "json", "--jobs", "4", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    images = [i for i in json.loads(result.stdout)["images"] if i["kind"] == "image"]
+    assert len(images) == 12
+    assert all(len(image["platforms"]) == 2 and image["created"] for image in images)
+    # Each image: its index, two platform manifests, one config.
+    assert proxy.counts["GET manifest"] == 36 and proxy.counts["GET blob"] == 12
+    assert proxy.most_in_flight == 4

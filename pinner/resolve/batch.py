@@ -34,3 +34,24 @@ def in_parallel(
         raise
     pool.shutdown()
     return answers
+
+
+class FanOut:
+    """Worker threads shared by many small fan-outs of single requests (an
+    image's platform manifests, a report entry's advice lookups), so that each
+    does not start threads of its own. A task given here must not fan out
+    itself: it would wait for workers that are all waiting."""
+
+    def __init__(self, jobs: int) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="pinner-fetch")
+
+    def start(self, work: Mapping[Key, Callable[[], Value]]) -> Callable[[], dict[Key, Value]]:
+        """Start every function now; the returned call waits for their answers."""
+        futures = {key: self._pool.submit(function) for key, function in work.items()}
+        return lambda: {key: future.result() for key, future in futures.items()}
+
+    def close(self) -> None:
+        # Ctrl-C may leave workers stuck on a registry: do not wait for them.
+        self._pool.shutdown(wait=False, cancel_futures=True)

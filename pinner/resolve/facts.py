@@ -16,13 +16,15 @@ class PlatformFacts:
     size: int | None  # the sum of the layer sizes: what registries show as the size
     layers: int | None
     error: str = ""  # why this platform's manifest could not be read
+    created: str | None = None  # from this platform's config, where it was read
+    os: str | None = None
 
 
 @dataclass(frozen=True)
 class ImageFacts:
     digest: str
     platforms: tuple[PlatformFacts, ...]
-    created: str | None  # RFC 3339, from the config
+    created: str | None  # RFC 3339, from the first config read that has it
     os: str | None
 
 

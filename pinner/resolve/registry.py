@@ -27,7 +27,7 @@ from pinner.resolve.auth import (
     DockerConfigCredentials,
     login_hint,
 )
-from pinner.resolve.batch import in_parallel
+from pinner.resolve.batch import FanOut, in_parallel
 from pinner.resolve.challenge import Challenge, parse_challenge
 from pinner.resolve.errors import (
     BadResponseError,
@@ -187,45 +187,57 @@ class RegistryResolver:
         return platform_from_config(body) if body is not None else None
 
     def image_facts(
-        self, reference: ImageReference, target: str, all_configs: bool = False
+        self,
+        reference: ImageReference,
+        target: str,
+        all_configs: bool = False,
+        fan_out: FanOut | None = None,
     ) -> ImageFacts:
         """Per platform: the manifest digest, the size of its layers and how many;
         when the image was built and for which OS (the first platform's config,
         or every one's with ``all_configs``). ``target`` is a digest, or a tag:
-        one GET then gives both the digest and the manifest."""
-        digest, media_type, body = self._fetch(reference, target)
+        one GET then gives both the digest and the manifest. The platforms are
+        read at once; with ``fan_out``, every request is made on its workers."""
+        tag_manifest = functools.partial(self._fetch, reference, target)
+        digest, media_type, body = (
+            fan_out.start({0: tag_manifest})()[0] if fan_out else (tag_manifest())
+        )
         try:
             document = json.loads(body)
             children = platform_children(digest, media_type, document)
         except (ManifestError, ValueError) as error:
             raise BadResponseError(f"bad response: {reference.api_host} sent {error}") from None
 
-        def read(child: str) -> tuple[list[int], str | None] | str:
-            """A platform's layer sizes and config digest, or why they are unknown."""
+        def read(child: str, platform: str | None, with_config: bool) -> PlatformFacts:
+            """A platform's manifest and, if wanted, its config right after it:
+            each platform's chain of round trips runs beside the others'."""
             try:
                 found = (
                     document if child == digest else json.loads(self._fetch(reference, child)[2])
                 )
-                return layer_sizes(found)
+                layers, config_digest = layer_sizes(found)
             except (ResolveError, ManifestError, ValueError) as error:
-                return error.message if isinstance(error, ResolveError) else str(error)
-
-        # The platforms' manifests at once: each is a round trip to the registry.
-        read_all = {child: functools.partial(read, child) for child, _ in children}
-        answers = in_parallel(read_all, max(1, len(read_all)))
-        platforms = []
-        created = config_os = None
-        for index, (child, platform) in enumerate(children):
-            answer = answers[child]
-            if isinstance(answer, str):
-                platforms.append(PlatformFacts(platform, child, None, None, answer))
-                continue
-            layers, config_digest = answer
-            platforms.append(PlatformFacts(platform, child, sum(layers), len(layers)))
-            if config_digest is not None and (index == 0 or all_configs) and created is None:
+                why = error.message if isinstance(error, ResolveError) else str(error)
+                return PlatformFacts(platform, child, None, None, why)
+            created = config_os = None
+            if with_config and config_digest is not None:
                 config = self._config(reference, config_digest)
                 created, config_os = config_facts(config) if config is not None else (None, None)
-        return ImageFacts(digest, tuple(platforms), created, config_os)
+            return PlatformFacts(
+                platform, child, sum(layers), len(layers), created=created, os=config_os
+            )
+
+        work = {
+            index: functools.partial(read, child, platform, index == 0 or all_configs)
+            for index, (child, platform) in enumerate(children)
+        }
+        answers = fan_out.start(work)() if fan_out else in_parallel(work, max(1, len(work)))
+        platforms = tuple(answers[index] for index in range(len(children)))
+        built = next((p for p in platforms if p.created is not None), None)
+        described = next((p for p in platforms if p.os is not None), None)
+        return ImageFacts(
+            digest, platforms, built.created if built else None, described.os if described else None
+        )
 
     def _config(self, reference: ImageReference, config_digest: str) -> bytes | None:
         """An image's config blob, checked against its digest; None if unreadable."""

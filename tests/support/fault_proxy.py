@@ -51,6 +51,19 @@ class FaultProxy:
     counts: Counter[str]
     lock: threading.Lock
     stop_stalls: threading.Event
+    in_flight: int = 0
+    most_in_flight: int = 0  # the most requests it was handling at one moment
+
+    @contextmanager
+    def handling(self) -> Iterator[None]:
+        with self.lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.in_flight -= 1
 
     def add(self, *faults: Fault) -> None:
         with self.lock:
@@ -79,6 +92,10 @@ def fault_proxy(
 
     class Handler(QuietHandler):
         def _handle(self) -> None:
+            with state_holder[0].handling():
+                self._handle_one()
+
+        def _handle_one(self) -> None:
             state = state_holder[0]
             if state.delay:
                 time.sleep(state.delay)

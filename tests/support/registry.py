@@ -257,14 +257,17 @@ class Pusher:
         media: str = "docker",
         platforms: Sequence[tuple[str, str]] = (("linux", "amd64"), ("linux", "arm64")),
         content: str = "",
+        created: Sequence[str] = (),
     ) -> tuple[str, dict[tuple[str, str], str]]:
-        """Push a multi-platform image; return the index digest and each platform's."""
+        """Push a multi-platform image; return the index digest and each platform's.
+        ``created`` gives the platforms' build dates in order (else the default)."""
         _, index_type, _, _ = _MEDIA[media]
         children: dict[tuple[str, str], str] = {}
         entries = []
-        for platform in platforms:
+        dates = list(created) or ["2026-01-01T00:00:00Z"] * len(platforms)
+        for platform, date in zip(platforms, dates, strict=True):
             digest, descriptor = self.image(
-                repository, None, media=media, platform=platform, content=content
+                repository, None, media=media, platform=platform, content=content, created=date
             )
             children[platform] = digest
             entries.append(
