@@ -7,7 +7,10 @@ removes both afterwards):
 
     .venv/bin/python bench/registry_bench.py
     .venv/bin/python bench/registry_bench.py --try report -j 32   # one command line
-    .venv/bin/python bench/registry_bench.py --profile out.prof   # pinner pin (or what follows), profiled
+    .venv/bin/python bench/registry_bench.py --profile out.prof   # pin -q, or what follows
+
+``--try`` runs one pinner command line, best of three, in the first trust
+setup; ``BENCH_WRAP`` prefixes it (a sampling profiler, say).
 
 It starts nine real registries (docker-registry) on loopback, each behind a
 proxy that speaks TLS, answers to a host name of its own

@@ -146,6 +146,7 @@ def _rewriting_command(name: str, summary: str, examples: tuple[str, ...]) -> No
         config: ConfigOption = None,
         force_exclude: ForceExclude = False,
     ) -> None:
+        _start_listing(paths)
         from pinner.outcome import Command, Mode
 
         _run(
@@ -211,6 +212,7 @@ def check(
 ) -> None:
     """List every reference without a digest and exit 1 if there is one. Offline
     unless --stale: no network, for the pre-commit hook."""
+    _start_listing(paths)
     from pinner.outcome import Command, Mode
 
     # A check writes nothing; its exit code says whether it found work.
@@ -376,6 +378,13 @@ def resolve_command(
     for result in failed:
         print(f"{result.text}: {result.error}", file=sys.stderr)
     raise typer.Exit(2 if failed else 0)
+
+
+def _start_listing(paths: list[str] | None) -> None:
+    """git lists the files while the modules the command needs are imported."""
+    from pinner.discover import start_listing
+
+    start_listing(paths or [])
 
 
 @contextlib.contextmanager

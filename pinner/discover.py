@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import fnmatch
+import functools
 import os
 import re
 import subprocess
@@ -65,7 +66,7 @@ class Candidate:
     root: Path  # the folder being processed: a symbolic link may not lead out of it
     named: bool = False  # named on the command line: exclude applies only when forced
 
-    @property
+    @functools.cached_property
     def identity(self) -> str:
         return _identity(self.path)
 
@@ -166,7 +167,7 @@ def discover(paths: Sequence[str]) -> tuple[list[Candidate], list[FileError]]:
             problems.append(FileError(given, "no such file or folder"))
     unique: dict[str, Candidate] = {}
     for candidate in found:
-        unique.setdefault(_identity(candidate.path), candidate)
+        unique.setdefault(candidate.identity, candidate)
     return sorted(unique.values(), key=lambda c: c.shown_as), problems
 
 
@@ -179,10 +180,13 @@ def _root_of_named_file(path: Path) -> Path:
 
 
 def _identity(path: Path) -> str:
+    """The same for every name of one file (links followed, hard links too):
+    each file is read and written once, however it was reached."""
     try:
-        return os.path.realpath(path)
-    except (OSError, RuntimeError):
+        status = os.stat(path)
+    except (OSError, ValueError):
         return str(path)
+    return f"{status.st_dev}:{status.st_ino}"
 
 
 def _in_folder(root: Path, problems: list[FileError]) -> Iterator[Candidate]:
@@ -197,33 +201,52 @@ def _in_folder(root: Path, problems: list[FileError]) -> Iterator[Candidate]:
             yield Candidate(path, os.path.normpath(str(path)), kind, root)
 
 
-def _git_files(root: Path) -> list[str] | None:
-    """Files git tracks or would track below ``root``, or None outside a work tree."""
+# git listings started ahead by start_listing, by the folder's absolute path.
+_started: dict[str, subprocess.Popen[bytes] | None] = {}
+
+
+def start_listing(paths: Sequence[str]) -> None:
+    """Start git on each folder among ``paths`` (none: the current one) now,
+    so that it lists files while the rest of pinner is imported; discover
+    then takes its answer."""
+    for given in paths or ["."]:
+        if os.path.isdir(given):
+            _started.setdefault(os.path.abspath(given), _start_git(Path(given)))
+
+
+def _start_git(root: Path) -> subprocess.Popen[bytes] | None:
     if not _inside_a_work_tree(root):
         return None  # spares starting git, which costs more than walking a small folder
+    command = ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others"]
     try:
-        completed = subprocess.run(
-            [
-                "git",
-                "-C",
-                str(root),
-                "ls-files",
-                "-z",
-                "--cached",
-                "--others",
-                "--exclude-standard",
-            ],
-            capture_output=True,
-            timeout=60,
-            check=False,
+        return subprocess.Popen(
+            [*command, "--exclude-standard"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
         )
-    except (OSError, subprocess.TimeoutExpired):
+    except OSError:
         return None
-    if completed.returncode != 0:
+
+
+def _git_files(root: Path) -> list[str] | None:
+    """Files git tracks or would track below ``root``, or None outside a work tree."""
+    key = os.path.abspath(root)
+    process = _started.pop(key) if key in _started else _start_git(root)
+    if process is None:
         return None
-    names = completed.stdout.decode("utf-8", "surrogateescape").split("\0")
+    try:
+        output, _ = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        return None
+    if process.returncode != 0:
+        return None
+    names = output.decode("utf-8", "surrogateescape").split("\0")
     # A file deleted from the work tree but still in the index is no longer there.
-    return [name for name in names if name and os.path.lexists(root / name)]
+    folder = str(root)
+    return [name for name in names if name and os.path.lexists(os.path.join(folder, name))]
 
 
 def _inside_a_work_tree(root: Path) -> bool:

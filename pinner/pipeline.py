@@ -10,6 +10,7 @@ import collections
 import contextlib
 import dataclasses
 import functools
+import os
 import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -22,6 +23,7 @@ from pinner.edit import apply_edits
 from pinner.files import FileError, read_text
 from pinner.outcome import Command, FileResult, Mode, Outcome, SiteResult
 from pinner.resolve.errors import ResolveError
+from pinner.scan_cache import ScanCache, cache_folder
 from pinner.site import Site, Verdict
 
 # What only lookups and writes need is imported where they happen: the
@@ -89,6 +91,7 @@ def scan_files(
     queue = collections.deque(sorted(candidates, key=lambda c: c.kind is FileKind.KUBERNETES))
     done: set[str] = set()
     results: list[FileResult] = []
+    cache = ScanCache.load(cache_folder(), os.getcwd())
     while queue:
         candidate = queue.popleft()
         if candidate.identity in done:
@@ -101,7 +104,14 @@ def scan_files(
             continue
         try:
             text = read_text(candidate.path, candidate.shown_as)
-            scanned = scan_text(candidate, text)
+            key = ScanCache.key(
+                candidate.kind.value if candidate.kind else "", candidate.shown_as, text
+            )
+            scanned = cache.get(key)
+            if scanned is None:
+                scanned = scan_text(candidate, text)
+                if scanned is not None:
+                    cache.put(key, scanned)
         except FileError as problem:
             problems.append(problem)
             continue
@@ -121,6 +131,7 @@ def scan_files(
             elif followed is not None and followed.identity not in done:
                 queue.append(followed)
     results.sort(key=lambda result: result.path)
+    cache.save()
     return results, problems
 
 

@@ -18,6 +18,20 @@ from tests.support.registry import (
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="session", autouse=True)
+def scan_cache_of_the_tests(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every run of pinner in the tests keeps its scan cache in a folder of the
+    test session's own, never in the user's; the runs share it, as a user's
+    runs do."""
+    before = os.environ.get("PINNER_CACHE_DIR")
+    os.environ["PINNER_CACHE_DIR"] = str(tmp_path_factory.mktemp("scan-cache"))
+    yield
+    if before is None:
+        del os.environ["PINNER_CACHE_DIR"]
+    else:
+        os.environ["PINNER_CACHE_DIR"] = before
+
+
 @pytest.fixture(scope="session")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningRegistry]:
     """A real docker-registry on a free loopback port, plain HTTP, deletes enabled."""

@@ -92,6 +92,14 @@ def test_the_same_file_twice_is_taken_once(tmp_path: Path) -> None:
     assert len(candidates) == 1
 
 
+def test_a_file_with_two_hard_links_is_taken_once(tmp_path: Path) -> None:
+    """Read and written once: two edits of one file would race each other."""
+    _touch(tmp_path, "Dockerfile")
+    (tmp_path / "copy.Dockerfile").hardlink_to(tmp_path / "Dockerfile")
+    candidates, _ = discover([str(tmp_path)])
+    assert [c.shown_as for c in candidates] == [str(tmp_path / "Dockerfile")]
+
+
 def test_a_symlink_loop_does_not_hang(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "up").symlink_to(tmp_path)

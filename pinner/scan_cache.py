@@ -1,0 +1,253 @@
+"""What scanning each file found, kept between runs, keyed by the file's text.
+
+A pre-commit hook runs ``pinner check`` over the same files again and again;
+most of them have not changed since the last run. The key is a hash of the
+text itself (with the file's kind and name, which the sites carry, and a
+fingerprint of pinner's own code), never a modification time: a file whose
+text changed is scanned again however its times look, and nothing but the
+text decides. Files are still read each run; only scanning is spared.
+
+The cache is one JSON file per folder pinner runs in, under
+``$PINNER_CACHE_DIR``, else ``$XDG_CACHE_HOME/pinner``, else
+``~/.cache/pinner``. ``PINNER_NO_CACHE=1`` turns it off. A cache that cannot
+be read or written is ignored: it only ever saves time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from pinner import __version__
+from pinner.reference import ImageReference
+from pinner.site import Site, SiteKind, Verdict
+
+try:
+    # hashlib would load OpenSSL, which costs more than a warm check's scanning.
+    from _blake2 import blake2b
+except ImportError:  # a Python built without it
+    from hashlib import blake2b
+
+Scan = tuple[list[Site], list[tuple[str, int]]]
+_KEEP_DAYS = 30  # an entry unused this long is dropped when the cache is saved
+_MOST_ENTRIES = 20_000
+_FORMAT = 1
+
+_SITE_FIELDS = tuple(field.name for field in dataclasses.fields(Site))
+_REFERENCE_FIELDS = tuple(field.name for field in dataclasses.fields(ImageReference))
+_KINDS: dict[object, SiteKind] = {kind.value: kind for kind in SiteKind}
+_VERDICTS: dict[object, Verdict] = {verdict.value: verdict for verdict in Verdict}
+_INTEGERS = tuple(_SITE_FIELDS.index(name) for name in ("line", "column", "start", "end"))
+_STRINGS = tuple(_SITE_FIELDS.index(name) for name in ("path", "text", "reason", "platform"))
+_KIND, _VERDICT, _REFERENCE, _INSERT_AT = (
+    _SITE_FIELDS.index(name) for name in ("kind", "verdict", "reference", "insert_at")
+)
+
+
+def cache_folder() -> Path | None:
+    if os.environ.get("PINNER_NO_CACHE", "") not in ("", "0"):
+        return None
+    chosen = os.environ.get("PINNER_CACHE_DIR")
+    if chosen:
+        return Path(chosen)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return None if base.startswith("~") else Path(base) / "pinner"
+
+
+def _code_fingerprint() -> str:
+    """The code that scans, as installed: pinner's version and its modules'
+    files (an edited checkout gets a cache of its own), Python's version and
+    the YAML parser's files (an upgrade of either may place nodes otherwise)."""
+    import importlib.util
+
+    parts = [__version__, str(_FORMAT), sys.version]
+    files = [entry.path for entry in os.scandir(Path(__file__).parent)]
+    parser, c_parser = (
+        importlib.util.find_spec("ruamel.yaml"),
+        importlib.util.find_spec("_ruamel_yaml"),
+    )
+    if parser is not None and parser.origin is not None:
+        files += [entry.path for entry in os.scandir(Path(parser.origin).parent)]
+    if c_parser is not None and c_parser.origin is not None:
+        files.append(c_parser.origin)
+    for name in sorted(files):
+        if name.endswith((".py", ".so")):
+            status = os.stat(name)
+            parts.append(f"{name}:{status.st_size}:{status.st_mtime_ns}")
+    return blake2b("\n".join(parts).encode(), digest_size=8).hexdigest()
+
+
+class ScanCache:
+    """Scans by key, loaded at the start of a run and saved at its end."""
+
+    def __init__(self, file: Path | None, entries: dict[str, list[object]]) -> None:
+        self._file = file
+        self._entries = entries
+        self._today = int(time.time() // 86400)  # days since 1970
+        self._changed = False
+
+    @classmethod
+    def load(cls, folder: Path | None, working_folder: str) -> ScanCache:
+        """The cache for runs in ``working_folder``; empty when there is none
+        yet, it was written by other code, or it cannot be read."""
+        if folder is None:
+            return cls(None, {})
+        fingerprint = _code_fingerprint()
+        name = blake2b(working_folder.encode("utf-8", "surrogateescape"), digest_size=8).hexdigest()
+        file = folder / f"scan-{name}-{fingerprint}.json"
+        try:
+            with open(file, "rb") as stream:
+                if os.fstat(stream.fileno()).st_uid != os.getuid():
+                    return cls(file, {})  # someone else's file: start afresh
+                document = json.loads(stream.read())
+        except (OSError, ValueError):
+            return cls(file, {})
+        entries = document.get("entries") if isinstance(document, dict) else None
+        return cls(file, entries if isinstance(entries, dict) else {})
+
+    @staticmethod
+    def key(kind: str, shown_as: str, text: str) -> str:
+        data = "\0".join((kind, shown_as, text)).encode("utf-8", "surrogatepass")
+        return blake2b(data, digest_size=20).hexdigest()
+
+    def get(self, key: str) -> Scan | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        try:
+            scan = _decode(entry[1] if isinstance(entry, list) and len(entry) == 2 else None)
+        except (TypeError, ValueError):
+            del self._entries[key]  # not what this code writes: scan afresh
+            self._changed = True
+            return None
+        if entry[0] != self._today:
+            entry[0] = self._today
+            self._changed = True
+        return scan
+
+    def put(self, key: str, scan: Scan) -> None:
+        self._entries[key] = [self._today, _encode(scan)]
+        self._changed = True
+
+    def save(self) -> None:
+        """Write the cache if it changed: atomically, and never an error."""
+        if self._file is None or not self._changed:
+            return
+        oldest = self._today - _KEEP_DAYS
+        kept = {key: entry for key, entry in self._entries.items() if _day(entry) >= oldest}
+        if len(kept) > _MOST_ENTRIES:
+            newest = sorted(kept.items(), key=lambda item: _day(item[1]), reverse=True)
+            kept = dict(newest[:_MOST_ENTRIES])
+        import tempfile  # only when there is something to save: it costs
+
+        try:
+            self._file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            descriptor, temporary = tempfile.mkstemp(dir=self._file.parent, prefix=".scan-")
+            try:
+                with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+                    json.dump({"entries": kept}, stream, separators=(",", ":"))
+                os.replace(temporary, self._file)
+            except BaseException:
+                os.unlink(temporary)
+                raise
+        except OSError:
+            pass
+
+
+def _day(entry: object) -> int:
+    """The day an entry was last used; 0 (long ago) for one not written by this code."""
+    day = entry[0] if isinstance(entry, list) and entry else 0
+    return day if isinstance(day, int) else 0
+
+
+def _encode(scan: Scan) -> list[object]:
+    sites, references = scan
+    return [[_encode_site(site) for site in sites], [list(item) for item in references]]
+
+
+def _encode_site(site: Site) -> list[object]:
+    reference = site.reference
+    return [
+        site.path,
+        site.line,
+        site.column,
+        site.start,
+        site.end,
+        site.kind.value,
+        site.text,
+        site.verdict.value,
+        None
+        if reference is None
+        else [
+            reference.original,
+            reference.domain,
+            reference.path,
+            reference.tag,
+            reference.digest,
+        ],
+        site.reason,
+        site.insert_at,
+        site.platform,
+    ]
+
+
+def _decode(encoded: object) -> Scan:
+    """A scan from its JSON form; ValueError for anything this code did not write."""
+    if not isinstance(encoded, list) or len(encoded) != 2:
+        raise ValueError("not a scan")
+    sites, references = encoded
+    return [_decode_site(item) for item in sites], [
+        (_string(reference), _integer(line)) for reference, line in references
+    ]
+
+
+def _decode_site(item: object) -> Site:
+    # A warm check decodes every site of every file: the fields are checked
+    # here and set directly, which is several times faster than __init__ of
+    # a frozen dataclass (pickle builds objects the same way).
+    if not isinstance(item, list) or len(item) != len(_SITE_FIELDS):
+        raise ValueError("not a site")
+    if any(type(item[i]) is not int for i in _INTEGERS) or any(
+        type(item[i]) is not str for i in _STRINGS
+    ):
+        raise ValueError("not a site")
+    if item[_INSERT_AT] is not None and type(item[_INSERT_AT]) is not int:
+        raise ValueError("not a site")
+    values = list(item)
+    try:
+        values[_KIND], values[_VERDICT] = _KINDS[item[_KIND]], _VERDICTS[item[_VERDICT]]
+    except (KeyError, TypeError):
+        raise ValueError("not a site") from None
+    found = item[_REFERENCE]
+    values[_REFERENCE] = None if found is None else _decode_reference(found)
+    site = object.__new__(Site)
+    site.__dict__.update(zip(_SITE_FIELDS, values, strict=True))
+    return site
+
+
+def _decode_reference(item: object) -> ImageReference:
+    if not isinstance(item, list) or len(item) != len(_REFERENCE_FIELDS):
+        raise ValueError("not a reference")
+    if any(type(value) is not str for value in item[:3]) or any(
+        value is not None and type(value) is not str for value in item[3:]
+    ):
+        raise ValueError("not a reference")
+    reference = object.__new__(ImageReference)
+    reference.__dict__.update(zip(_REFERENCE_FIELDS, item, strict=True))
+    return reference
+
+
+def _string(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError("not a string")
+    return value
+
+
+def _integer(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError("not an integer")
+    return value

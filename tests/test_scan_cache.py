@@ -1,0 +1,185 @@
+"""The scan cache: a warm check is answered from it, and only ever exactly as
+scanning the file's text afresh would answer."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from pinner.reference import parse_reference
+from pinner.scan_cache import ScanCache, _decode, _encode
+from pinner.site import Site, SiteKind, Verdict
+from tests.conftest import run_pinner
+from tests.support.registry import Pusher, RunningRegistry, skopeo_digest
+from tests.support.users import as_root, nobody
+
+DIGEST = "sha256:" + "ab" * 32
+PINNED = f"FROM python:3.12@{DIGEST}\n"
+UNPINNED = "FROM python:3.12" + " " * len(f"@{DIGEST}") + "\n"  # the same size
+
+
+def _cache_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("scan-*.json"))
+
+
+def _env(cache: Path) -> dict[str, str]:
+    return {"PINNER_CACHE_DIR": str(cache)}
+
+
+def test_every_field_of_a_site_comes_back_as_it_went_in() -> None:
+    site = Site(
+        path="deploy/Dockerfile",
+        line=7,
+        column=6,
+        start=120,
+        end=141,
+        kind=SiteKind.COPY_FROM,
+        text="ghcr.io/acme/tool:1.2",
+        verdict=Verdict.PIN,
+        reference=parse_reference("ghcr.io/acme/tool:1.2"),
+        reason="a reason",
+        insert_at=141,
+        platform="linux/arm64",
+    )
+    plain = Site("Dockerfile", 1, 6, 5, 12, SiteKind.FROM, "scratch", Verdict.SCRATCH)
+    scan = ([site, plain], [("other.yaml", 3)])
+
+    again = _decode(json.loads(json.dumps(_encode(scan))))
+
+    assert again == scan
+    assert again[0][0].reference == site.reference and again[0][0].reference is not None
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        None,
+        [],
+        [[["Dockerfile", 1, 6, 5, 12, "from", "x", "no-such-verdict", None, "", None, ""]], []],
+        [[["Dockerfile", "1", 6, 5, 12, "from", "x", "pin", None, "", None, ""]], []],
+        [[["Dockerfile", 1, 6, 5, 12, "from", "x", "pin", ["x"], "", None, ""]], []],
+        [[["Dockerfile", 1, 6, 5, 12, "from", "x", "pin", None, ""]], []],
+        [[], [["file", "line"]]],
+    ],
+)
+def test_what_this_code_did_not_write_is_refused(broken: object) -> None:
+    with pytest.raises((ValueError, TypeError)):
+        _decode(broken)
+
+
+def test_a_warm_check_is_answered_from_the_cache(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "Dockerfile").write_text(PINNED)
+    first = run_pinner("check", cwd=work, env=_env(cache))
+    assert first.returncode == 0, first.stdout + first.stderr
+    [file] = _cache_files(cache)
+    document = json.loads(file.read_text())
+    [entry] = document["entries"].values()
+    # Make the cached scan say something scanning never would: a warm run
+    # that reports it has read the cache, not the file.
+    site = entry[1][0][0]
+    assert site[7] == "pinned"
+    site[7], site[8], site[6] = "pin", None, "cached/only:1"
+    file.write_text(json.dumps(document))
+
+    warm = run_pinner("check", cwd=work, env=_env(cache))
+
+    assert warm.returncode == 1
+    assert "cached/only:1" in warm.stdout
+
+
+def test_a_changed_text_is_scanned_again_whatever_its_size_and_times(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(PINNED)
+    assert run_pinner("check", cwd=tmp_path, env=_env(cache)).returncode == 0
+    status = dockerfile.stat()
+
+    dockerfile.write_text(UNPINNED)
+    os.utime(dockerfile, ns=(status.st_atime_ns, status.st_mtime_ns))
+    assert dockerfile.stat().st_size == status.st_size
+
+    again = run_pinner("check", cwd=tmp_path, env=_env(cache))
+    assert again.returncode == 1
+    assert "Dockerfile:1" in again.stdout
+
+
+@pytest.mark.parametrize("damage", [b"{not json", b'{"entries": [1, 2]}', b'{"entries": {"k": 3}}'])
+def test_a_damaged_cache_is_ignored_and_replaced(tmp_path: Path, damage: bytes) -> None:
+    cache = tmp_path / "cache"
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "Dockerfile").write_text("FROM python:3.12\n")
+    assert run_pinner("check", cwd=work, env=_env(cache)).returncode == 1
+    [file] = _cache_files(cache)
+    file.write_bytes(damage)
+
+    result = run_pinner("check", cwd=work, env=_env(cache))
+
+    assert result.returncode == 1 and "Dockerfile:1" in result.stdout
+    assert result.stderr == ""
+    assert ScanCache.load(cache, str(work))._entries  # written afresh
+
+
+@as_root
+def test_a_cache_file_of_another_user_is_not_read(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "Dockerfile").write_text(PINNED)
+    assert run_pinner("check", cwd=work, env=_env(cache)).returncode == 0
+    [file] = _cache_files(cache)
+    document = json.loads(file.read_text())
+    [entry] = document["entries"].values()
+    entry[1][0][0][7], entry[1][0][0][8] = "pin", None  # a lie, if it were believed
+    file.write_text(json.dumps(document))
+    user = nobody()
+    os.chown(file, user.pw_uid, user.pw_gid)
+
+    result = run_pinner("check", cwd=work, env=_env(cache))
+
+    assert result.returncode == 0, result.stdout
+
+
+def test_no_cache_when_turned_off_or_unwritable(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM python:3.12\n")
+    off = tmp_path / "off"
+    result = run_pinner("check", cwd=tmp_path, env={**_env(off), "PINNER_NO_CACHE": "1"})
+    assert result.returncode == 1 and not off.exists()
+
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache folder would be\n")
+    result = run_pinner("check", cwd=tmp_path, env=_env(blocked))
+    assert result.returncode == 1 and "Dockerfile:1" in result.stdout
+    assert result.stderr == ""
+
+
+@pytest.mark.registry
+def test_pin_after_a_warm_check_edits_from_the_cached_sites(
+    registry: RunningRegistry, pusher: Pusher, tmp_path: Path
+) -> None:
+    """pin takes the sites of an unchanged file from the cache: the offsets it
+    edits at are those of the very text it read (a BOM and CRLF included)."""
+    cache = tmp_path / "cache"
+    work = tmp_path / "work"
+    work.mkdir()
+    pusher.image("cached/app", "1", content="cache")
+    digest = skopeo_digest(f"{registry.host}/cached/app:1")
+    dockerfile = work / "Dockerfile"
+    text = f"\ufeff# build\r\nFROM   {registry.host}/cached/app:1 AS base\r\nFROM base\r\n"
+    dockerfile.write_bytes(text.encode())
+    for _ in range(2):  # the second check is answered from the cache
+        assert run_pinner("check", cwd=work, env=_env(cache)).returncode == 1
+    assert len(_cache_files(cache)) == 1
+
+    result = run_pinner("pin", cwd=work, env=_env(cache))
+
+    assert result.returncode == 0, result.stderr
+    pinned = text.replace("cached/app:1", f"cached/app:1@{digest}")
+    assert dockerfile.read_bytes() == pinned.encode()
+    assert run_pinner("check", cwd=work, env=_env(cache)).returncode == 0
