@@ -266,7 +266,14 @@ def main() -> int:
         base_env = {
             key: value
             for key, value in os.environ.items()
-            if key not in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE")
+            # Bytecode written, as users run it (see check_many.py).
+            if key
+            not in (
+                "REQUESTS_CA_BUNDLE",
+                "SSL_CERT_FILE",
+                "CURL_CA_BUNDLE",
+                "PYTHONDONTWRITEBYTECODE",
+            )
         }
         base_env["DOCKER_CONFIG"] = str(scratch / "no-docker-config")
         commands = {
