@@ -107,7 +107,7 @@ def scan_files(
             key = ScanCache.key(
                 candidate.kind.value if candidate.kind else "", candidate.shown_as, text
             )
-            scanned = cache.get(key)
+            scanned = cache.get(key, text)
             if scanned is None:
                 scanned = scan_text(candidate, text)
                 if scanned is not None:

@@ -101,8 +101,9 @@ class ScanCache:
         file = folder / f"scan-{name}-{fingerprint}.json"
         try:
             with open(file, "rb") as stream:
-                if os.fstat(stream.fileno()).st_uid != os.getuid():
-                    return cls(file, {})  # someone else's file: start afresh
+                status = os.fstat(stream.fileno())
+                if status.st_uid != os.getuid() or status.st_mode & 0o022:
+                    return cls(file, {})  # others could have written it: start afresh
                 document = json.loads(stream.read())
         except (OSError, ValueError):
             return cls(file, {})
@@ -114,12 +115,16 @@ class ScanCache:
         data = "\0".join((kind, shown_as, text)).encode("utf-8", "surrogatepass")
         return blake2b(data, digest_size=20).hexdigest()
 
-    def get(self, key: str) -> Scan | None:
+    def get(self, key: str, text: str) -> Scan | None:
+        """The scan of ``text`` stored under ``key``, if it fits the text: every
+        site that an edit may touch must name what the text holds there."""
         entry = self._entries.get(key)
         if entry is None:
             return None
         try:
             scan = _decode(entry[1] if isinstance(entry, list) and len(entry) == 2 else None)
+            if not all(_fits(site, text) for site in scan[0]):
+                raise ValueError("a site that is not where the text says")
         except (TypeError, ValueError):
             del self._entries[key]  # not what this code writes: scan afresh
             self._changed = True
@@ -156,6 +161,18 @@ class ScanCache:
                 raise
         except OSError:
             pass
+
+
+def _fits(site: Site, text: str) -> bool:
+    if site.verdict not in (Verdict.PIN, Verdict.PINNED):
+        return True  # never edited
+    inside = 0 <= site.start <= site.end <= len(text)
+    insert_at = site.insert_at
+    return (
+        inside
+        and text[site.start : site.end] == site.text
+        and (insert_at is None or site.start <= insert_at <= len(text))
+    )
 
 
 def _day(entry: object) -> int:
