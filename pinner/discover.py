@@ -210,8 +210,9 @@ def start_listing(paths: Sequence[str]) -> None:
     so that it lists files while the rest of pinner is imported; discover
     then takes its answer."""
     for given in paths or ["."]:
-        if os.path.isdir(given):
-            _started.setdefault(os.path.abspath(given), _start_git(Path(given)))
+        key = os.path.abspath(given)
+        if key not in _started and os.path.isdir(given):
+            _started[key] = _start_git(Path(given))
 
 
 def _start_git(root: Path) -> subprocess.Popen[bytes] | None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pinner.discover import FileKind, discover
+from pinner.discover import FileKind, _started, discover, start_listing
 
 
 def _touch(root: Path, *names: str) -> None:
@@ -74,6 +74,22 @@ def test_git_work_tree_takes_tracked_and_untracked_but_not_ignored(tmp_path: Pat
         # Tracked or not, a vendored file git would track is the user's to pin.
         "vendor/Dockerfile": FileKind.DOCKERFILE,
     }
+
+
+def test_a_listing_started_early_is_what_discovery_finds(tmp_path: Path) -> None:
+    """git started while modules load (twice for a folder named twice) gives
+    the very files a listing started by discovery gives, and is used once."""
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    _touch(tmp_path, "Dockerfile", "app/compose.yaml", "build/Dockerfile")
+    (tmp_path / ".gitignore").write_text("build/\n")
+    expected = _found(tmp_path)
+
+    start_listing([str(tmp_path), str(tmp_path)])
+    (tmp_path / "late.Dockerfile").write_text("FROM scratch\n")  # after git has listed, maybe
+
+    found = _found(tmp_path)
+    assert set(expected) <= set(found) <= {*expected, "late.Dockerfile"}
+    assert _started == {}
 
 
 def test_files_named_are_taken_whatever_their_name(tmp_path: Path) -> None:
