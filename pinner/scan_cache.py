@@ -159,6 +159,12 @@ class ScanCache:
             except BaseException:
                 os.unlink(temporary)
                 raise
+            # This folder's caches written by other code (before an upgrade or
+            # an edit of pinner) are never read again.
+            folder_part = self._file.name.rsplit("-", 1)[0]
+            for stale in self._file.parent.glob(f"{folder_part}-*.json"):
+                if stale != self._file:
+                    stale.unlink(missing_ok=True)
         except OSError:
             pass
 

@@ -197,3 +197,24 @@ def test_pin_after_a_warm_check_edits_from_the_cached_sites(
     pinned = text.replace("cached/app:1", f"cached/app:1@{digest}")
     assert dockerfile.read_bytes() == pinned.encode()
     assert run_pinner("check", cwd=work, env=_env(cache)).returncode == 0
+
+
+def test_a_cache_written_by_other_code_is_removed(tmp_path: Path) -> None:
+    """After an upgrade (another fingerprint) the old file of this folder goes;
+    another folder's file stays."""
+    cache = tmp_path / "cache"
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "Dockerfile").write_text("FROM python:3.12\n")
+    assert run_pinner("check", cwd=work, env=_env(cache)).returncode == 1
+    [current] = _cache_files(cache)
+    folder_part = current.name.rsplit("-", 1)[0]
+    older = cache / f"{folder_part}-0123456789abcdef.json"
+    other_folder = cache / "scan-ffffffffffffffff-0123456789abcdef.json"
+    older.write_text('{"entries": {}}')
+    other_folder.write_text('{"entries": {}}')
+    (work / "Dockerfile").write_text("FROM python:3.13\n")  # something new to save
+
+    assert run_pinner("check", cwd=work, env=_env(cache)).returncode == 1
+
+    assert _cache_files(cache) == sorted([current, other_folder])
