@@ -29,6 +29,18 @@ def _env(cache: Path) -> dict[str, str]:
     return {"PINNER_CACHE_DIR": str(cache)}
 
 
+def _checked_once(tmp_path: Path, text: str, found: int) -> tuple[Path, Path, Path]:
+    """A folder with one Dockerfile holding ``text``, checked once (exit
+    ``found``): the cache folder, the work folder and the cache file."""
+    cache, work = tmp_path / "cache", tmp_path / "work"
+    work.mkdir()
+    (work / "Dockerfile").write_text(text)
+    first = run_pinner("check", cwd=work, env=_env(cache))
+    assert first.returncode == found, first.stdout + first.stderr
+    [file] = _cache_files(cache)
+    return cache, work, file
+
+
 def test_every_field_of_a_site_comes_back_as_it_went_in() -> None:
     site = Site(
         path="deploy/Dockerfile",
@@ -71,13 +83,7 @@ def test_what_this_code_did_not_write_is_refused(broken: object) -> None:
 
 
 def test_a_warm_check_is_answered_from_the_cache(tmp_path: Path) -> None:
-    cache = tmp_path / "cache"
-    work = tmp_path / "work"
-    work.mkdir()
-    (work / "Dockerfile").write_text(PINNED)
-    first = run_pinner("check", cwd=work, env=_env(cache))
-    assert first.returncode == 0, first.stdout + first.stderr
-    [file] = _cache_files(cache)
+    cache, work, file = _checked_once(tmp_path, PINNED, 0)
     document = json.loads(file.read_text())
     [entry] = document["entries"].values()
     # Make the cached scan say something scanning never would: a warm run
@@ -111,12 +117,7 @@ def test_a_changed_text_is_scanned_again_whatever_its_size_and_times(tmp_path: P
 
 @pytest.mark.parametrize("damage", [b"{not json", b'{"entries": [1, 2]}', b'{"entries": {"k": 3}}'])
 def test_a_damaged_cache_is_ignored_and_replaced(tmp_path: Path, damage: bytes) -> None:
-    cache = tmp_path / "cache"
-    work = tmp_path / "work"
-    work.mkdir()
-    (work / "Dockerfile").write_text("FROM python:3.12\n")
-    assert run_pinner("check", cwd=work, env=_env(cache)).returncode == 1
-    [file] = _cache_files(cache)
+    cache, work, file = _checked_once(tmp_path, "FROM python:3.12\n", 1)
     file.write_bytes(damage)
 
     result = run_pinner("check", cwd=work, env=_env(cache))
@@ -128,12 +129,7 @@ def test_a_damaged_cache_is_ignored_and_replaced(tmp_path: Path, damage: bytes) 
 
 @as_root
 def test_a_cache_file_of_another_user_is_not_read(tmp_path: Path) -> None:
-    cache = tmp_path / "cache"
-    work = tmp_path / "work"
-    work.mkdir()
-    (work / "Dockerfile").write_text(PINNED)
-    assert run_pinner("check", cwd=work, env=_env(cache)).returncode == 0
-    [file] = _cache_files(cache)
+    cache, work, file = _checked_once(tmp_path, PINNED, 0)
     document = json.loads(file.read_text())
     [entry] = document["entries"].values()
     entry[1][0][0][7], entry[1][0][0][9] = "ignored", "a lie, if it were believed"
@@ -202,12 +198,7 @@ def test_pin_after_a_warm_check_edits_from_the_cached_sites(
 def test_a_cache_written_by_other_code_is_removed(tmp_path: Path) -> None:
     """After an upgrade (another fingerprint) the old file of this folder goes;
     another folder's file stays."""
-    cache = tmp_path / "cache"
-    work = tmp_path / "work"
-    work.mkdir()
-    (work / "Dockerfile").write_text("FROM python:3.12\n")
-    assert run_pinner("check", cwd=work, env=_env(cache)).returncode == 1
-    [current] = _cache_files(cache)
+    cache, work, current = _checked_once(tmp_path, "FROM python:3.12\n", 1)
     folder_part = current.name.rsplit("-", 1)[0]
     older = cache / f"{folder_part}-0123456789abcdef.json"
     other_folder = cache / "scan-ffffffffffffffff-0123456789abcdef.json"
