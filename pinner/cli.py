@@ -566,9 +566,14 @@ def _print(outcome: Outcome, output: Format, quiet: bool, verbose: bool, prefix:
     findings_out = None
     if output is Format.TEXT:
         findings_out = sys.stdout if outcome.command is Command.CHECK else sys.stderr
+    lines_by_colour: dict[bool, list[tuple[str, bool]]] = {}
     for stream in (sys.stdout, sys.stderr):
         colour = _colour(stream)
-        for line, error in report_lines(outcome, quiet=quiet, verbose=verbose, colour=colour):
+        if colour not in lines_by_colour:
+            lines_by_colour[colour] = report_lines(
+                outcome, quiet=quiet, verbose=verbose, colour=colour
+            )
+        for line, error in lines_by_colour[colour]:
             if (sys.stderr if error else findings_out) is stream:
                 print(prefix + line if error else line, file=stream)
     for message in outcome.errors:

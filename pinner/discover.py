@@ -126,12 +126,21 @@ def kind_of(path: str) -> FileKind | None:
     return kind
 
 
+def _any_of(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One expression for several globs: a name is matched once, not per glob."""
+    return re.compile("|".join(fnmatch.translate(pattern) for pattern in patterns))
+
+
+_COMPOSE_NAME = _any_of(_COMPOSE_PATTERNS)
+_DOCKERFILE_NAME = _any_of(_DOCKERFILE_PATTERNS)
+
+
 def kind_by_name(name: str) -> FileKind | None:
     if name.endswith(_BACKUP_SUFFIXES):
         return None
-    if any(fnmatch.fnmatchcase(name, pattern) for pattern in _COMPOSE_PATTERNS):
+    if _COMPOSE_NAME.match(name):
         return FileKind.COMPOSE
-    if any(fnmatch.fnmatchcase(name, pattern) for pattern in _DOCKERFILE_PATTERNS):
+    if _DOCKERFILE_NAME.match(name):
         return FileKind.DOCKERFILE
     return None
 

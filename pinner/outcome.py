@@ -137,7 +137,15 @@ class Outcome:
         return [file for file in self.files if file.write_error is not None]
 
     def count(self, status: Status) -> int:
-        return sum(result.status is status for result in self.results)
+        return self.counts().get(status, 0)
+
+    def counts(self) -> dict[Status, int]:
+        """How many results have each status, in one pass."""
+        found: dict[Status, int] = {}
+        for file in self.files:
+            for result in file.results:
+                found[result.status] = found.get(result.status, 0) + 1
+        return found
 
     def exit_code(self) -> int:
         if self.errors or self.problems or self.unwritten_files or self.count(Status.ERROR):

@@ -136,7 +136,9 @@ def scan_files(
 
 
 def _apply_ignore(site: Site, config: Config) -> Site:
-    if site.reference is None or site.verdict not in (Verdict.PIN, Verdict.PINNED):
+    if not config.ignore or site.reference is None:
+        return site
+    if site.verdict not in (Verdict.PIN, Verdict.PINNED):
         return site
     pattern = config.ignored_by(site.reference)
     if pattern is None:

@@ -7,16 +7,21 @@ fingerprint of pinner's own code), never a modification time: a file whose
 text changed is scanned again however its times look, and nothing but the
 text decides. Files are still read each run; only scanning is spared.
 
-The cache is one JSON file per folder pinner runs in, under
+The cache is one file per folder pinner runs in, under
 ``$PINNER_CACHE_DIR``, else ``$XDG_CACHE_HOME/pinner``, else
 ``~/.cache/pinner``. ``PINNER_NO_CACHE=1`` turns it off. A cache that cannot
 be read or written is ignored: it only ever saves time.
+
+It is written with ``marshal``, which needs no import and reads several
+times faster than JSON; like Python's own bytecode cache, which is marshal
+too, it is read only from a file that belongs to the user and that nobody
+else may write, and everything read is checked before it is used.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
+import marshal
 import os
 import sys
 import time
@@ -98,14 +103,14 @@ class ScanCache:
             return cls(None, {})
         fingerprint = _code_fingerprint()
         name = blake2b(working_folder.encode("utf-8", "surrogateescape"), digest_size=8).hexdigest()
-        file = folder / f"scan-{name}-{fingerprint}.json"
+        file = folder / f"scan-{name}-{fingerprint}.marshal"
         try:
             with open(file, "rb") as stream:
                 status = os.fstat(stream.fileno())
                 if status.st_uid != os.getuid() or status.st_mode & 0o022:
                     return cls(file, {})  # others could have written it: start afresh
-                document = json.loads(stream.read())
-        except (OSError, ValueError):
+                document = marshal.loads(stream.read())
+        except (OSError, ValueError, EOFError, TypeError):
             return cls(file, {})
         entries = document.get("entries") if isinstance(document, dict) else None
         return cls(file, entries if isinstance(entries, dict) else {})
@@ -153,8 +158,8 @@ class ScanCache:
             self._file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             descriptor, temporary = tempfile.mkstemp(dir=self._file.parent, prefix=".scan-")
             try:
-                with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-                    json.dump({"entries": kept}, stream, separators=(",", ":"))
+                with os.fdopen(descriptor, "wb") as stream:
+                    marshal.dump({"entries": kept}, stream)
                 os.replace(temporary, self._file)
             except BaseException:
                 os.unlink(temporary)
@@ -162,7 +167,7 @@ class ScanCache:
             # This folder's caches written by other code (before an upgrade or
             # an edit of pinner) are never read again.
             folder_part = self._file.name.rsplit("-", 1)[0]
-            for stale in self._file.parent.glob(f"{folder_part}-*.json"):
+            for stale in self._file.parent.glob(f"{folder_part}-*.marshal"):
                 if stale != self._file:
                     stale.unlink(missing_ok=True)
         except OSError:

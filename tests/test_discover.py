@@ -138,3 +138,35 @@ def test_discovery_in_the_current_folder(
     monkeypatch.chdir(tmp_path)
     candidates, _ = discover([])
     assert [c.shown_as for c in candidates] == [name]
+
+
+def test_names_are_matched_as_each_glob_would_match_them() -> None:
+    """The globs are matched as one expression: the same answers as one by one."""
+    import fnmatch
+
+    from pinner.discover import _COMPOSE_PATTERNS, _DOCKERFILE_PATTERNS, kind_by_name
+
+    names = [
+        *(
+            "Dockerfile",
+            "dockerfile",
+            "DOCKERFILE",
+            "Dockerfile.dev",
+            "Dockerfile-x",
+            "Dockerfilex",
+        ),
+        *("Dockerfile_", "a.Dockerfile", ".Dockerfile", "x.dockerfile", "Containerfile.arm"),
+        *("compose.yml", "compose.yaml", "compose.prod.yml", "compose..yaml", "x.compose.yml"),
+        *("docker-compose.yml", "docker-compose.override.yaml", "docker-compose", "compose.json"),
+        *("Dockerfile\nx", "compose.yaml\n", "notes.txt", "[Dockerfile]", "Dockerfile.bak"),
+    ]
+    for name in names:
+        if name.endswith((".bak", ".orig", ".rej", ".swp", "~")):
+            expected = None
+        elif any(fnmatch.fnmatchcase(name, pattern) for pattern in _COMPOSE_PATTERNS):
+            expected = FileKind.COMPOSE
+        elif any(fnmatch.fnmatchcase(name, pattern) for pattern in _DOCKERFILE_PATTERNS):
+            expected = FileKind.DOCKERFILE
+        else:
+            expected = None
+        assert kind_by_name(name) is expected, name

@@ -3,7 +3,7 @@ scanning the file's text afresh would answer."""
 
 from __future__ import annotations
 
-import json
+import marshal
 import os
 from pathlib import Path
 
@@ -22,7 +22,7 @@ UNPINNED = "FROM python:3.12" + " " * len(f"@{DIGEST}") + "\n"  # the same size
 
 
 def _cache_files(folder: Path) -> list[Path]:
-    return sorted(folder.glob("scan-*.json"))
+    return sorted(folder.glob("scan-*.marshal"))
 
 
 def _env(cache: Path) -> dict[str, str]:
@@ -59,7 +59,7 @@ def test_every_field_of_a_site_comes_back_as_it_went_in() -> None:
     plain = Site("Dockerfile", 1, 6, 5, 12, SiteKind.FROM, "scratch", Verdict.SCRATCH)
     scan = ([site, plain], [("other.yaml", 3)])
 
-    again = _decode(json.loads(json.dumps(_encode(scan))))
+    again = _decode(marshal.loads(marshal.dumps(_encode(scan))))
 
     assert again == scan
     assert again[0][0].reference == site.reference and again[0][0].reference is not None
@@ -84,14 +84,14 @@ def test_what_this_code_did_not_write_is_refused(broken: object) -> None:
 
 def test_a_warm_check_is_answered_from_the_cache(tmp_path: Path) -> None:
     cache, work, file = _checked_once(tmp_path, PINNED, 0)
-    document = json.loads(file.read_text())
+    document = marshal.loads(file.read_bytes())
     [entry] = document["entries"].values()
     # Make the cached scan say something scanning never would: a warm run
     # that reports it has read the cache, not the file.
     site = entry[1][0][0]
     assert site[7] == "pinned"
     site[7], site[8], site[9] = "ignored", None, "said by the cache"
-    file.write_text(json.dumps(document))
+    file.write_bytes(marshal.dumps(document))
 
     warm = run_pinner("check", "--format", "json", cwd=work, env=_env(cache))
 
@@ -115,7 +115,16 @@ def test_a_changed_text_is_scanned_again_whatever_its_size_and_times(tmp_path: P
     assert "Dockerfile:1" in again.stdout
 
 
-@pytest.mark.parametrize("damage", [b"{not json", b'{"entries": [1, 2]}', b'{"entries": {"k": 3}}'])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        b"not marshal",
+        b"",
+        marshal.dumps({"entries": [1, 2]}),
+        marshal.dumps({"entries": {"k": 3}}),
+        marshal.dumps({"entries": {"k": [1, (b"x",)]}}),
+    ],
+)
 def test_a_damaged_cache_is_ignored_and_replaced(tmp_path: Path, damage: bytes) -> None:
     cache, work, file = _checked_once(tmp_path, "FROM python:3.12\n", 1)
     file.write_bytes(damage)
@@ -130,10 +139,10 @@ def test_a_damaged_cache_is_ignored_and_replaced(tmp_path: Path, damage: bytes) 
 @as_root
 def test_a_cache_file_of_another_user_is_not_read(tmp_path: Path) -> None:
     cache, work, file = _checked_once(tmp_path, PINNED, 0)
-    document = json.loads(file.read_text())
+    document = marshal.loads(file.read_bytes())
     [entry] = document["entries"].values()
     entry[1][0][0][7], entry[1][0][0][9] = "ignored", "a lie, if it were believed"
-    file.write_text(json.dumps(document))
+    file.write_bytes(marshal.dumps(document))
     user = nobody()
     os.chown(file, user.pw_uid, user.pw_gid)
 
@@ -142,7 +151,7 @@ def test_a_cache_file_of_another_user_is_not_read(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "a lie" not in result.stdout and '"pinned"' in result.stdout
     # Ours, but others may write to it: not believed either.
-    file.write_text(json.dumps(document))
+    file.write_bytes(marshal.dumps(document))
     file.chmod(0o666)
     result = run_pinner("check", "--format", "json", cwd=work, env=_env(cache))
     assert "a lie" not in result.stdout
@@ -178,14 +187,14 @@ def test_pin_after_a_warm_check_edits_from_the_cached_sites(
     for _ in range(2):  # the second check is answered from the cache
         assert run_pinner("check", cwd=work, env=_env(cache)).returncode == 1
     [file] = _cache_files(cache)
-    document = json.loads(file.read_text())
+    document = marshal.loads(file.read_bytes())
     [entry] = document["entries"].values()
     # Damage it: a site one character off. It no longer fits the text, so it
     # is scanned afresh rather than believed; the edit lands where it should.
     for site in entry[1][0]:
         if site[7] == "pin":
             site[3], site[4] = site[3] + 1, site[4] + 1
-    file.write_text(json.dumps(document))
+    file.write_bytes(marshal.dumps(document))
 
     result = run_pinner("pin", cwd=work, env=_env(cache))
 
@@ -200,10 +209,10 @@ def test_a_cache_written_by_other_code_is_removed(tmp_path: Path) -> None:
     another folder's file stays."""
     cache, work, current = _checked_once(tmp_path, "FROM python:3.12\n", 1)
     folder_part = current.name.rsplit("-", 1)[0]
-    older = cache / f"{folder_part}-0123456789abcdef.json"
-    other_folder = cache / "scan-ffffffffffffffff-0123456789abcdef.json"
-    older.write_text('{"entries": {}}')
-    other_folder.write_text('{"entries": {}}')
+    older = cache / f"{folder_part}-0123456789abcdef.marshal"
+    other_folder = cache / "scan-ffffffffffffffff-0123456789abcdef.marshal"
+    older.write_bytes(marshal.dumps({"entries": {}}))
+    other_folder.write_bytes(marshal.dumps({"entries": {}}))
     (work / "Dockerfile").write_text("FROM python:3.13\n")  # something new to save
 
     assert run_pinner("check", cwd=work, env=_env(cache)).returncode == 1

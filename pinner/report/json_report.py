@@ -11,6 +11,7 @@ SCHEMA_VERSION = 2
 
 
 def json_report(outcome: Outcome) -> str:
+    counts = outcome.counts()
     document = {
         "version": SCHEMA_VERSION,
         "command": outcome.command.value,
@@ -29,7 +30,7 @@ def json_report(outcome: Outcome) -> str:
             "files": len(outcome.files) + len(outcome.problems),
             "changed_files": sorted(file.path for file in outcome.changed_files),
             "unwritten_files": sorted(file.path for file in outcome.unwritten_files),
-            **{status.value: outcome.count(status) for status in Status},
+            **{status.value: counts.get(status, 0) for status in Status},
             "exit_code": outcome.exit_code(),
         },
     }

@@ -106,7 +106,8 @@ def _line(result: SiteResult, outcome: Outcome, quiet: bool, colour: bool) -> st
 def _summary(outcome: Outcome) -> str:
     writes = outcome.mode is Mode.WRITE
     files = len(outcome.changed_files)
-    counts = {status: outcome.count(status) for status in Status}
+    found = outcome.counts()
+    counts = {status: found.get(status, 0) for status in Status}
     parts = []
     if counts[Status.ADDED]:
         verb = "pinned" if writes else "would pin"
