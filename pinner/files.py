@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,14 +36,25 @@ def decode(path: str, data: bytes) -> str:
 
 
 def read_text(path: Path, shown_as: str) -> str:
+    # Opened without waiting (a FIFO would block a plain open) and judged by
+    # what was opened, not by a name that may have changed in between.
     try:
-        status = path.stat()
-        if not stat.S_ISREG(status.st_mode):
-            raise FileError(shown_as, "not a regular file; skipped")
-        size = status.st_size
-        if size > MAX_FILE_BYTES:
-            raise FileError(shown_as, f"larger than {MAX_FILE_BYTES // 2**20} MiB; skipped")
-        data = path.read_bytes()
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as error:
         raise FileError(shown_as, f"cannot read: {error.strerror or error}") from None
-    return decode(shown_as, data)
+    try:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
+            raise FileError(shown_as, "not a regular file; skipped")
+        if status.st_size > MAX_FILE_BYTES:
+            raise FileError(shown_as, f"larger than {MAX_FILE_BYTES // 2**20} MiB; skipped")
+        chunks = []
+        while chunk := os.read(descriptor, max(status.st_size + 1, 65536)):
+            chunks.append(chunk)
+            if sum(map(len, chunks)) > MAX_FILE_BYTES:
+                raise FileError(shown_as, f"larger than {MAX_FILE_BYTES // 2**20} MiB; skipped")
+    except OSError as error:
+        raise FileError(shown_as, f"cannot read: {error.strerror or error}") from None
+    finally:
+        os.close(descriptor)
+    return decode(shown_as, b"".join(chunks))

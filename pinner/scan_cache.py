@@ -167,7 +167,7 @@ class ScanCache:
             # This folder's caches written by other code (before an upgrade or
             # an edit of pinner) are never read again.
             folder_part = self._file.name.rsplit("-", 1)[0]
-            for stale in self._file.parent.glob(f"{folder_part}-*.marshal"):
+            for stale in self._file.parent.glob(f"{folder_part}-*"):
                 if stale != self._file:
                     stale.unlink(missing_ok=True)
         except OSError:

@@ -1,26 +1,36 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from pinner.files import MAX_FILE_BYTES, FileError, decode, read_text
+from tests.support.users import as_root, call_as_nobody
 
 
-def test_permission_denied_is_one_clear_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Root reads any file whatever its mode, so the refusal is simulated.
-    path = tmp_path / "Dockerfile"
+@as_root
+def test_permission_denied_is_one_clear_line(shared_tmp: Path) -> None:
+    # Root reads any file whatever its mode: the reader is nobody.
+    path = shared_tmp / "Dockerfile"
     path.write_text("FROM scratch\n")
+    path.chmod(0o600)
 
-    def refuse(self: Path) -> bytes:
-        raise PermissionError(13, "Permission denied", str(self))
+    def read_as_nobody() -> str:
+        try:
+            read_text(path, "Dockerfile")
+        except FileError as error:
+            return str(error)
+        return "read"
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
-    with pytest.raises(FileError) as raised:
+    assert call_as_nobody(read_as_nobody) == "Dockerfile: cannot read: Permission denied"
+
+
+def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    path = tmp_path / "Dockerfile"
+    os.mkfifo(path)
+    with pytest.raises(FileError, match="not a regular file"):
         read_text(path, "Dockerfile")
-    assert str(raised.value) == "Dockerfile: cannot read: Permission denied"
 
 
 def test_a_huge_file_is_skipped_unread(tmp_path: Path) -> None:
