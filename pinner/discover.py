@@ -203,11 +203,17 @@ def _in_folder(root: Path, problems: list[FileError]) -> Iterator[Candidate]:
     names = listed if listed is not None else _walk(root, problems)
     # The kind may hang on folders above the root (.github/workflows/).
     above = Path(os.path.abspath(root)).as_posix()
+    folder = str(root)
     for relative in names:
         kind = kind_of(f"{above}/{relative}")
-        if kind is not None:
-            path = root / relative
-            yield Candidate(path, os.path.normpath(str(path)), kind, root)
+        if kind is None:
+            continue
+        shown = os.path.normpath(os.path.join(folder, relative))
+        # git lists a file deleted from the work tree while it is still in the
+        # index; only the files pinner would read are looked for.
+        if listed is not None and not os.path.lexists(shown):
+            continue
+        yield Candidate(root / relative, shown, kind, root)
 
 
 # git listings started ahead by start_listing, by the folder's absolute path.
@@ -253,10 +259,7 @@ def _git_files(root: Path) -> list[str] | None:
         return None
     if process.returncode != 0:
         return None
-    names = output.decode("utf-8", "surrogateescape").split("\0")
-    # A file deleted from the work tree but still in the index is no longer there.
-    folder = str(root)
-    return [name for name in names if name and os.path.lexists(os.path.join(folder, name))]
+    return [name for name in output.decode("utf-8", "surrogateescape").split("\0") if name]
 
 
 def _inside_a_work_tree(root: Path) -> bool:

@@ -21,6 +21,7 @@ else may write, and everything read is checked before it is used.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import marshal
 import os
 import sys
@@ -46,11 +47,29 @@ _SITE_FIELDS = tuple(field.name for field in dataclasses.fields(Site))
 _REFERENCE_FIELDS = tuple(field.name for field in dataclasses.fields(ImageReference))
 _KINDS: dict[object, SiteKind] = {kind.value: kind for kind in SiteKind}
 _VERDICTS: dict[object, Verdict] = {verdict.value: verdict for verdict in Verdict}
-_INTEGERS = tuple(_SITE_FIELDS.index(name) for name in ("line", "column", "start", "end"))
-_STRINGS = tuple(_SITE_FIELDS.index(name) for name in ("path", "text", "reason", "platform"))
-_KIND, _VERDICT, _REFERENCE, _INSERT_AT = (
-    _SITE_FIELDS.index(name) for name in ("kind", "verdict", "reference", "insert_at")
+_KIND, _VERDICT, _REFERENCE = (
+    _SITE_FIELDS.index(name) for name in ("kind", "verdict", "reference")
 )
+_NONE = type(None)
+
+
+def _shapes(
+    fields: tuple[str, ...], allowed: dict[str, tuple[type, ...]]
+) -> frozenset[tuple[type, ...]]:
+    """Every tuple of types the stored fields may have (a field not named is a
+    string): a stored object is then checked with one lookup."""
+    return frozenset(itertools.product(*(allowed.get(name, (str,)) for name in fields)))
+
+
+_SITE_SHAPES = _shapes(
+    _SITE_FIELDS,
+    {
+        **{name: (int,) for name in ("line", "column", "start", "end")},
+        "reference": (list, _NONE),
+        "insert_at": (int, _NONE),
+    },
+)
+_REFERENCE_SHAPES = _shapes(_REFERENCE_FIELDS, {"tag": (str, _NONE), "digest": (str, _NONE)})
 
 
 def cache_folder() -> Path | None:
@@ -237,13 +256,7 @@ def _decode_site(item: object) -> Site:
     # A warm check decodes every site of every file: the fields are checked
     # here and set directly, which is several times faster than __init__ of
     # a frozen dataclass (pickle builds objects the same way).
-    if not isinstance(item, list) or len(item) != len(_SITE_FIELDS):
-        raise ValueError("not a site")
-    if any(type(item[i]) is not int for i in _INTEGERS) or any(
-        type(item[i]) is not str for i in _STRINGS
-    ):
-        raise ValueError("not a site")
-    if item[_INSERT_AT] is not None and type(item[_INSERT_AT]) is not int:
+    if type(item) is not list or tuple(map(type, item)) not in _SITE_SHAPES:
         raise ValueError("not a site")
     values = list(item)
     try:
@@ -258,11 +271,7 @@ def _decode_site(item: object) -> Site:
 
 
 def _decode_reference(item: object) -> ImageReference:
-    if not isinstance(item, list) or len(item) != len(_REFERENCE_FIELDS):
-        raise ValueError("not a reference")
-    if any(type(value) is not str for value in item[:3]) or any(
-        value is not None and type(value) is not str for value in item[3:]
-    ):
+    if type(item) is not list or tuple(map(type, item)) not in _REFERENCE_SHAPES:
         raise ValueError("not a reference")
     reference = object.__new__(ImageReference)
     reference.__dict__.update(zip(_REFERENCE_FIELDS, item, strict=True))
