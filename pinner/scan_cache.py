@@ -120,7 +120,10 @@ class ScanCache:
         yet, it was written by other code, or it cannot be read."""
         if folder is None:
             return cls(None, {})
-        fingerprint = _code_fingerprint()
+        try:
+            fingerprint = _code_fingerprint()
+        except (OSError, ImportError, ValueError):
+            return cls(None, {})  # the installed code cannot be told apart: no cache
         name = blake2b(working_folder.encode("utf-8", "surrogateescape"), digest_size=8).hexdigest()
         file = folder / f"scan-{name}-{fingerprint}.marshal"
         try:

@@ -218,3 +218,21 @@ def test_a_cache_written_by_other_code_is_removed(tmp_path: Path) -> None:
     assert run_pinner("check", cwd=work, env=_env(cache)).returncode == 1
 
     assert _cache_files(cache) == sorted([current, other_folder])
+
+
+def test_no_cache_when_the_installed_code_cannot_be_told(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A module file that vanishes while the fingerprint is taken (an upgrade
+    under way) turns the cache off for the run rather than failing it."""
+    import pinner.scan_cache as scan_cache
+
+    def vanished() -> str:
+        raise FileNotFoundError(2, "No such file or directory")
+
+    monkeypatch.setattr(scan_cache, "_code_fingerprint", vanished)
+    cache = ScanCache.load(tmp_path / "cache", str(tmp_path))
+    cache.put("key", ([], []))
+    cache.save()
+    assert cache.get("key", "") is not None  # kept for the run
+    assert not (tmp_path / "cache").exists()
