@@ -162,13 +162,6 @@ def advice(
 Start = Callable[[Mapping[str, Callable[[], str | None]]], Callable[[], dict[str, str | None]]]
 
 
-def _one_by_one(
-    work: Mapping[str, Callable[[], str | None]],
-) -> Callable[[], dict[str, str | None]]:
-    answers = {key: function() for key, function in work.items()}
-    return lambda: answers
-
-
 _CURRENT = ""  # the key of the tag's current digest among the advice lookups (tags are not empty)
 
 
@@ -176,7 +169,7 @@ def look_up(
     entry: Entry,
     resolve: Callable[[ImageReference], str],
     facts: Callable[[ImageReference, str], ImageFacts],
-    start: Start = _one_by_one,
+    start: Start,
 ) -> Entry:
     """The entry with its digest, facts and advice, or the error. The advice's
     lookups (the slim variant, the codename tags, where a pinned tag points

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from pinner.outcome import Change
     from pinner.reference import ImageReference
     from pinner.report.progress import TerminalProgress as Progress
+    from pinner.resolve.batch import FanOut
     from pinner.resolve.facts import ImageFacts
     from pinner.resolve.freshness import Refresh
     from pinner.resolve.protocol import Resolver
@@ -297,17 +298,22 @@ def _describe_changes(files: list[FileResult], resolver: Resolver, jobs: int) ->
     if not isinstance(resolver, RegistryResolver):
         return
     from pinner.outcome import Status
-    from pinner.resolve.batch import in_parallel
+    from pinner.resolve.batch import FanOut, in_parallel
 
     moved = [r for file in files for r in file.results if r.status is Status.UPDATED]
+    fan_out = FanOut(jobs)  # every request on its workers, as for pinner report
     wanted: dict[tuple[str, str], Callable[[], ImageFacts | None]] = {}
     for result in moved:
         reference = result.site.reference
         for digest in (result.old_digest, result.new_digest):
             if reference is not None and digest is not None:
                 key = (reference.lookup_key, digest)
-                wanted.setdefault(key, functools.partial(_facts, resolver, reference, digest))
-    found = in_parallel(wanted, jobs)
+                facts = functools.partial(_facts, resolver, reference, digest, fan_out)
+                wanted.setdefault(key, facts)
+    try:
+        found = in_parallel(wanted, jobs)
+    finally:
+        fan_out.close()
     for file in files:
         file.results = [
             dataclasses.replace(result, change=_change(result, found))
@@ -317,9 +323,11 @@ def _describe_changes(files: list[FileResult], resolver: Resolver, jobs: int) ->
         ]
 
 
-def _facts(resolver: RegistryResolver, reference: ImageReference, digest: str) -> ImageFacts | None:
+def _facts(
+    resolver: RegistryResolver, reference: ImageReference, digest: str, fan_out: FanOut
+) -> ImageFacts | None:
     try:
-        return resolver.image_facts(reference, digest)
+        return resolver.image_facts(reference, digest, fan_out)
     except ResolveError:
         return None
 

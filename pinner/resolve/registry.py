@@ -190,18 +190,16 @@ class RegistryResolver:
         self,
         reference: ImageReference,
         target: str,
+        fan_out: FanOut,
         all_configs: bool = False,
-        fan_out: FanOut | None = None,
     ) -> ImageFacts:
         """Per platform: the manifest digest, the size of its layers and how many;
         when the image was built and for which OS (the first platform's config,
         or every one's with ``all_configs``). ``target`` is a digest, or a tag:
         one GET then gives both the digest and the manifest. The platforms are
-        read at once; with ``fan_out``, every request is made on its workers."""
+        read at once; every request is made on ``fan_out``'s workers."""
         tag_manifest = functools.partial(self._fetch, reference, target)
-        digest, media_type, body = (
-            fan_out.start({0: tag_manifest})()[0] if fan_out else (tag_manifest())
-        )
+        digest, media_type, body = fan_out.start({0: tag_manifest})()[0]
         try:
             document = json.loads(body)
             children = platform_children(digest, media_type, document)
@@ -231,7 +229,7 @@ class RegistryResolver:
             index: functools.partial(read, child, platform, index == 0 or all_configs)
             for index, (child, platform) in enumerate(children)
         }
-        answers = fan_out.start(work)() if fan_out else in_parallel(work, max(1, len(work)))
+        answers = fan_out.start(work)()
         platforms = tuple(answers[index] for index in range(len(children)))
         built = next((p for p in platforms if p.created is not None), None)
         described = next((p for p in platforms if p.os is not None), None)
