@@ -7,17 +7,17 @@ inside the commands that need them, so ``pinner check``, ``--help`` and
 
 from __future__ import annotations
 
-import contextlib
 import enum
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Protocol
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from pinner import __version__
+from pinner.interrupts import closed_after, leave_on_interrupt
 
 if TYPE_CHECKING:
     from pinner.config import Config
@@ -277,7 +277,7 @@ def report_command(
     # workers are under way at once, to keep every worker busy.
     fan_out = FanOut(settings.jobs)
     facts = functools.partial(looker.image_facts, all_configs=all_platforms, fan_out=fan_out)
-    with _leave_on_interrupt(), _closed_after(fan_out, looker):
+    with leave_on_interrupt(), closed_after(fan_out, looker):
         files, problems = scan_files(paths or [], settings, warm_up)
         found = base_report.entries([file.sites for file in files])
         # One token request per host for all of its images, as pin does.
@@ -348,9 +348,9 @@ def resolve_command(
     settings = _settings(config, jobs)
     chosen = resolver.value if resolver is not None else settings.resolver
     try:
-        with _leave_on_interrupt():
+        with leave_on_interrupt():
             looker = _resolver_factory(chosen, settings)()
-            with _closed_after(looker):
+            with closed_after(looker):
                 results = resolve_all(references, looker, wanted, settings.jobs)
     except DaemonUnavailableError as error:
         print(f"pinner: {error}", file=sys.stderr)
@@ -385,39 +385,6 @@ def _start_listing(paths: list[str] | None) -> None:
     from pinner.discover import start_listing
 
     start_listing(paths or [])
-
-
-@contextlib.contextmanager
-def _leave_on_interrupt() -> Iterator[None]:
-    """Ctrl-C: exit 130 at once. Lookup threads may be stuck on a registry that
-    never answers, and a normal exit would wait for them."""
-    try:
-        yield
-    except KeyboardInterrupt:
-        print("pinner: interrupted", file=sys.stderr)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(130)
-
-
-class _Closable(Protocol):
-    def close(self) -> None: ...
-
-
-@contextlib.contextmanager
-def _closed_after(*things: _Closable) -> Iterator[None]:
-    """Close each at the end, but not after Ctrl-C: closing waits for threads
-    that may be stuck on a registry that never answers."""
-    interrupted = False
-    try:
-        yield
-    except KeyboardInterrupt:
-        interrupted = True
-        raise
-    finally:
-        if not interrupted:
-            for thing in things:
-                thing.close()
 
 
 def _settings(config_path: Path | None, jobs: int | None, force_exclude: bool = False) -> Config:
@@ -483,7 +450,7 @@ def _run(
     try:
         # Writes finish before an interrupt is taken, so no file is half-written
         # and no temporary file is left.
-        with _leave_on_interrupt():
+        with leave_on_interrupt():
             outcome = run(
                 command,
                 paths or [],

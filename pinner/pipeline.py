@@ -7,13 +7,10 @@ applying edits are pure.
 from __future__ import annotations
 
 import collections
-import contextlib
 import dataclasses
 import functools
 import os
-import signal
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 from pinner import plan
@@ -21,6 +18,7 @@ from pinner.config import Config
 from pinner.discover import Candidate, FileKind, discover, may_be_compose
 from pinner.edit import apply_edits
 from pinner.files import FileError, read_text
+from pinner.interrupts import closed_after, interrupts_deferred
 from pinner.outcome import Command, FileResult, Mode, Outcome, SiteResult
 from pinner.resolve.errors import ResolveError
 from pinner.scan_cache import ScanCache, cache_folder
@@ -167,7 +165,7 @@ def run(
         if site.reference is not None and answers.wanted(site) and resolver is not None:
             lazy.get().warm_up(site.reference.api_host)
 
-    try:
+    with closed_after(lazy):
         files, problems = scan_files(paths, config, warm_up)
         answers.look_up([site for file in files for site in file.sites], progress)
         for file in files:
@@ -175,32 +173,9 @@ def run(
         if command is Command.UPDATE and lazy.available:
             _describe_changes(files, lazy.get(), config.jobs)
         if mode is Mode.WRITE:
-            with _interrupts_deferred():
+            with interrupts_deferred():
                 _write(files, config, answers)
-    except KeyboardInterrupt:
-        raise  # the resolver's threads may be stuck on a registry: do not wait for them
-    except BaseException:
-        lazy.close()
-        raise
-    lazy.close()
     return Outcome(command, mode, files, problems, tuple(paths))
-
-
-@contextlib.contextmanager
-def _interrupts_deferred() -> Iterator[None]:
-    """Let the writes under way finish before Ctrl-C ends the run, so that no
-    temporary file is left behind; each write takes milliseconds."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    received: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda number, frame: received.append(number))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if received:
-        raise KeyboardInterrupt
 
 
 class _Answers:
