@@ -11,7 +11,6 @@ import bisect
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
 
 from pinner.dockerfile_args import ArgDeclaration, ArgUse, Use, arg_problem, declarations
 from pinner.dockerfile_lexer import Instruction, LexedDockerfile, Token, directives, lex
@@ -229,7 +228,7 @@ class _Scanner:
         insert_at: int | None = None,
     ) -> None:
         site = self._site(use.kind, use.start, use.end, verdict, reason, reference, insert_at)
-        self.sites.append(replace(site, platform=use.platform) if use.platform else site)
+        self.sites.append(site._replace(platform=use.platform) if use.platform else site)
 
     def _site(
         self,

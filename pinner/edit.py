@@ -6,11 +6,10 @@ Writing the result is the job of :mod:`pinner.write`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Edit:
+class Edit(NamedTuple):
     """Replace ``text[start:end]`` by ``replacement``."""
 
     start: int

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from pinner.discover import Candidate
 from pinner.edit import Edit, unified_diff
@@ -45,8 +45,7 @@ BROKEN = frozenset({Status.MISSING, Status.TAG_GONE, Status.PLATFORM_MISSING, St
 FINDINGS = BROKEN | {Status.UNPINNED, Status.STALE}
 
 
-@dataclass(frozen=True)
-class SiteResult:
+class SiteResult(NamedTuple):
     site: Site
     status: Status
     old_digest: str | None = None
@@ -58,8 +57,7 @@ class SiteResult:
     change: Change | None = None  # for a moved digest: when each was built, the size change
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """What moving a digest brings: build dates and the size on one platform."""
 
     old_created: str | None
@@ -99,9 +97,7 @@ class FileResult:
         message = f"not written: {message}"
         self.new_text = self.text
         self.results = [
-            dataclasses.replace(
-                result, status=Status.ERROR, edit=None, message=message, unwritten=True
-            )
+            result._replace(status=Status.ERROR, edit=None, message=message, unwritten=True)
             if result.edit is not None
             else result
             for result in self.results

@@ -7,7 +7,6 @@ applying edits are pure.
 from __future__ import annotations
 
 import collections
-import dataclasses
 import functools
 import os
 from collections.abc import Callable, Sequence
@@ -143,7 +142,7 @@ def _apply_ignore(site: Site, config: Config) -> Site:
     if pattern is None:
         return site
     reason = f"matches '{pattern}' under ignore in {config.path or '.pinner.yaml'}"
-    return dataclasses.replace(site, verdict=Verdict.IGNORED, reason=reason)
+    return site._replace(verdict=Verdict.IGNORED, reason=reason)
 
 
 def run(
@@ -291,7 +290,7 @@ def _describe_changes(files: list[FileResult], resolver: Resolver, jobs: int) ->
         fan_out.close()
     for file in files:
         file.results = [
-            dataclasses.replace(result, change=_change(result, found))
+            result._replace(change=_change(result, found))
             if result.status is Status.UPDATED
             else result
             for result in file.results

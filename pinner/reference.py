@@ -13,7 +13,7 @@ or is "localhost"; otherwise the image lives on Docker Hub.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 DOCKER_HUB = "docker.io"
 DOCKER_HUB_API_HOST = "registry-1.docker.io"
@@ -40,8 +40,7 @@ class InvalidReferenceError(ValueError):
         self.problem = problem
 
 
-@dataclass(frozen=True)
-class ImageReference:
+class ImageReference(NamedTuple):
     """A parsed reference. ``original`` is exactly what the user wrote."""
 
     original: str

@@ -20,7 +20,6 @@ else may write, and everything read is checked before it is used.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import marshal
 import os
@@ -43,8 +42,8 @@ _KEEP_DAYS = 30  # an entry unused this long is dropped when the cache is saved
 _MOST_ENTRIES = 20_000
 _FORMAT = 1
 
-_SITE_FIELDS = tuple(field.name for field in dataclasses.fields(Site))
-_REFERENCE_FIELDS = tuple(field.name for field in dataclasses.fields(ImageReference))
+_SITE_FIELDS = Site._fields
+_REFERENCE_FIELDS = ImageReference._fields
 _KINDS: dict[object, SiteKind] = {kind.value: kind for kind in SiteKind}
 _VERDICTS: dict[object, Verdict] = {verdict.value: verdict for verdict in Verdict}
 _KIND, _VERDICT, _REFERENCE = (
@@ -220,29 +219,10 @@ def _encode(scan: Scan) -> list[object]:
 
 
 def _encode_site(site: Site) -> list[object]:
-    reference = site.reference
-    return [
-        site.path,
-        site.line,
-        site.column,
-        site.start,
-        site.end,
-        site.kind.value,
-        site.text,
-        site.verdict.value,
-        None
-        if reference is None
-        else [
-            reference.original,
-            reference.domain,
-            reference.path,
-            reference.tag,
-            reference.digest,
-        ],
-        site.reason,
-        site.insert_at,
-        site.platform,
-    ]
+    values: list[object] = list(site)
+    values[_KIND], values[_VERDICT] = site.kind.value, site.verdict.value
+    values[_REFERENCE] = None if site.reference is None else list(site.reference)
+    return values
 
 
 def _decode(encoded: object) -> Scan:
@@ -256,9 +236,8 @@ def _decode(encoded: object) -> Scan:
 
 
 def _decode_site(item: object) -> Site:
-    # A warm check decodes every site of every file: the fields are checked
-    # here and set directly, which is several times faster than __init__ of
-    # a frozen dataclass (pickle builds objects the same way).
+    # A warm check decodes every site of every file: each stored object's
+    # types are checked with one lookup of their shape.
     if type(item) is not list or tuple(map(type, item)) not in _SITE_SHAPES:
         raise ValueError("not a site")
     values = list(item)
@@ -268,17 +247,13 @@ def _decode_site(item: object) -> Site:
         raise ValueError("not a site") from None
     found = item[_REFERENCE]
     values[_REFERENCE] = None if found is None else _decode_reference(found)
-    site = object.__new__(Site)
-    site.__dict__.update(zip(_SITE_FIELDS, values, strict=True))
-    return site
+    return Site._make(values)
 
 
 def _decode_reference(item: object) -> ImageReference:
     if type(item) is not list or tuple(map(type, item)) not in _REFERENCE_SHAPES:
         raise ValueError("not a reference")
-    reference = object.__new__(ImageReference)
-    reference.__dict__.update(zip(_REFERENCE_FIELDS, item, strict=True))
-    return reference
+    return ImageReference._make(item)
 
 
 def _string(value: object) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pinner.reference import ImageReference, InvalidReferenceError, parse_reference
 
@@ -39,8 +39,7 @@ class Verdict(str, enum.Enum):
     INVALID = "invalid"  # not a reference Docker would accept
 
 
-@dataclass(frozen=True)
-class Site:
+class Site(NamedTuple):
     """One image reference in one file.
 
     ``start`` and ``end`` are character offsets of the reference text in the
