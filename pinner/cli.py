@@ -389,8 +389,6 @@ def _start_listing(paths: list[str] | None) -> None:
 
 def _settings(config_path: Path | None, jobs: int | None, force_exclude: bool = False) -> Config:
     """The configuration with the command line's options; a bad one ends the run (exit 2)."""
-    import dataclasses
-
     from pinner.config import find_config, load_config
     from pinner.files import FileError
 
@@ -399,11 +397,15 @@ def _settings(config_path: Path | None, jobs: int | None, force_exclude: bool = 
     except FileError as error:
         print(f"pinner: {error}", file=sys.stderr)
         raise typer.Exit(2) from None
-    if jobs is not None:
-        settings = dataclasses.replace(settings, jobs=jobs)
-    if force_exclude:
-        settings = dataclasses.replace(settings, force_exclude=True)
+    settings = _with_options(settings, jobs, force_exclude)
     return settings
+
+
+def _with_options(config: Config, jobs: int | None, force_exclude: bool) -> Config:
+    return config._replace(
+        jobs=config.jobs if jobs is None else jobs,
+        force_exclude=config.force_exclude or force_exclude,
+    )
 
 
 def _run(
@@ -420,8 +422,6 @@ def _run(
     stale: bool = False,
     force_exclude: bool = False,
 ) -> None:
-    import dataclasses
-
     from pinner.config import find_config, load_config
     from pinner.files import FileError
     from pinner.outcome import Outcome
@@ -437,10 +437,7 @@ def _run(
         failed = Outcome(command, mode, [], [error], tuple(paths or ()))
         _print(failed, output, quiet, verbose, prefix="pinner: ")
         raise typer.Exit(2) from None
-    if jobs is not None:
-        config = dataclasses.replace(config, jobs=jobs)
-    if force_exclude:
-        config = dataclasses.replace(config, force_exclude=True)
+    config = _with_options(config, jobs, force_exclude)
     chosen = resolver.value if resolver is not None else config.resolver
     progress = None
     if sys.stderr.isatty() and not quiet:

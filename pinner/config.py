@@ -17,8 +17,8 @@ Unknown keys and wrong types are errors that name the key and the line.
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from pinner.files import FileError, read_text
 from pinner.reference import ImageReference
@@ -35,9 +35,8 @@ _NUMBERS: dict[str, tuple[float, float, bool]] = {
 RESOLVERS = ("registry", "docker")
 
 
-@dataclass(frozen=True)
-class Config:
-    root: Path = field(default_factory=Path.cwd)
+class Config(NamedTuple):
+    root: Path = Path(".")  # what exclude patterns are relative to
     exclude: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     insecure_registries: tuple[str, ...] = ()
@@ -90,7 +89,7 @@ def find_config(start: Path) -> Path | None:
 
 def load_config(path: Path | None) -> Config:
     if path is None:
-        return Config()
+        return Config(root=Path.cwd())
     shown = str(path)
     text = read_text(path, shown)
     return parse_config(text, shown, path.parent)

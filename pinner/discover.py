@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import enum
 import fnmatch
-import functools
 import os
 import re
 import subprocess
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from pinner.files import FileError
 
@@ -58,17 +57,19 @@ _SKIPPED_FOLDERS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     path: Path
     shown_as: str  # as the user would write it, relative where it can be
     kind: FileKind | None  # None: named on the command line; the text decides
     root: Path  # the folder being processed: a symbolic link may not lead out of it
-    named: bool = False  # named on the command line: exclude applies only when forced
+    named: bool  # named on the command line: exclude applies only when forced
+    identity: str  # the same for every name of one file
 
-    @functools.cached_property
-    def identity(self) -> str:
-        return _identity(self.path)
+    @classmethod
+    def at(
+        cls, path: Path, shown_as: str, kind: FileKind | None, root: Path, named: bool = False
+    ) -> Candidate:
+        return cls(path, shown_as, kind, root, named, _identity(path))
 
     def follow(self, reference: str, line: int) -> tuple[Candidate | None, FileError | None]:
         """The file that this one includes or extends, on ``line``: of the same
@@ -85,7 +86,7 @@ class Candidate:
             message = f"outside {self.root} ({where}); not followed (name it to pin it)"
             return None, FileError(shown, message)
         kind = FileKind.GITLAB_CI if from_root else FileKind.COMPOSE
-        return Candidate(path, shown, kind, self.root), None
+        return Candidate.at(path, shown, kind, self.root), None
 
     def link_problem(self) -> FileError | None:
         """Why the file is not read: a symbolic link that leads outside ``root``."""
@@ -171,7 +172,7 @@ def discover(paths: Sequence[str]) -> tuple[list[Candidate], list[FileError]]:
             by_path = kind_of(Path(os.path.abspath(path)).as_posix())
             if by_path in (FileKind.GHA_WORKFLOW, FileKind.GHA_ACTION, FileKind.GITLAB_CI):
                 kind = by_path
-            found.append(Candidate(path, given, kind, _root_of_named_file(path), named=True))
+            found.append(Candidate.at(path, given, kind, _root_of_named_file(path), named=True))
         else:
             problems.append(FileError(given, "no such file or folder"))
     unique: dict[str, Candidate] = {}
@@ -213,7 +214,7 @@ def _in_folder(root: Path, problems: list[FileError]) -> Iterator[Candidate]:
         # index; only the files pinner would read are looked for.
         if listed is not None and not os.path.lexists(shown):
             continue
-        yield Candidate(root / relative, shown, kind, root)
+        yield Candidate.at(root / relative, shown, kind, root)
 
 
 # git listings started ahead by start_listing, by the folder's absolute path.

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
 from pathlib import Path
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
-@dataclass
 class FileError(Exception):
     """A file pinner cannot take as text; it is left as it is."""
 
-    path: str
-    message: str
-    line: int | None = None
+    def __init__(self, path: str, message: str, line: int | None = None) -> None:
+        super().__init__(path, message, line)
+        self.path = path
+        self.message = message
+        self.line = line
 
     def __str__(self) -> str:
         where = self.path if self.line is None else f"{self.path}:{self.line}"
