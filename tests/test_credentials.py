@@ -88,6 +88,24 @@ def test_basic_auth_with_the_auths_entry(basic_registry: tuple[str, str], tmp_pa
     assert_no_secret(result.stdout, result.stderr)
 
 
+def test_a_netrc_entry_for_the_host_does_not_replace_dockers_credentials(
+    basic_registry: tuple[str, str], tmp_path: Path
+) -> None:
+    # requests would send a ~/.netrc entry instead of the Authorization
+    # header pinner sets (Artifactory users keep one for the same host).
+    host, digest = basic_registry
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".netrc").write_text(f"machine {host.rsplit(':', 1)[0]} login other password wrong\n")
+    (home / ".netrc").chmod(0o600)
+    env = _docker_config(tmp_path / "docker", {"auths": {host: _auth_entry()}})
+    work = tmp_path / "work"
+    work.mkdir()
+    result = _pin(work, f"{host}/private/app:1", {**env, "HOME": str(home)})
+    assert result.returncode == 0, result.stderr
+    assert (work / "Dockerfile").read_text() == f"FROM {host}/private/app:1@{digest}\n"
+
+
 def test_without_credentials_access_is_denied(
     basic_registry: tuple[str, str], tmp_path: Path
 ) -> None:

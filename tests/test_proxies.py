@@ -1,0 +1,96 @@
+"""Proxies named by the environment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY), as
+requests reads them, but read once per host and run rather than per request."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests.sessions
+
+from pinner.resolve.transport import RetryPolicy, Transport, new_session
+from tests.conftest import run_pinner
+from tests.support.fault_proxy import FaultProxy, fault_proxy
+from tests.support.registry import Pusher, RunningRegistry, skopeo_digest
+
+pytestmark = pytest.mark.registry
+
+NAMES = ("proxied/one", "proxied/two", "proxied/three")
+
+
+@pytest.fixture(scope="module")
+def digests(pusher: Pusher, registry: RunningRegistry) -> dict[str, str]:
+    for name in NAMES:
+        pusher.index(name, "1", media="oci")
+    return {name: skopeo_digest(f"{registry.host}/{name}:1") for name in NAMES}
+
+
+@pytest.fixture
+def forward_proxy(registry: RunningRegistry) -> Iterator[FaultProxy]:
+    # Requests for a plain-HTTP registry reach an HTTP proxy in absolute form;
+    # this one forwards them to the registry and counts them.
+    with fault_proxy(registry.host) as running:
+        yield running
+
+
+def _pin(registry: RunningRegistry, tmp_path: Path, env: dict[str, str]) -> tuple[int, str, str]:
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("".join(f"FROM {registry.host}/{name}:1\n" for name in NAMES))
+    result = run_pinner("pin", cwd=tmp_path, env=env)
+    return result.returncode, result.stderr, dockerfile.read_text()
+
+
+def _pinned(registry: RunningRegistry, digests: dict[str, str]) -> str:
+    return "".join(f"FROM {registry.host}/{name}:1@{digests[name]}\n" for name in NAMES)
+
+
+def test_lookups_go_through_the_proxy_the_environment_names(
+    registry: RunningRegistry,
+    digests: dict[str, str],
+    forward_proxy: FaultProxy,
+    tmp_path: Path,
+) -> None:
+    env = {"HTTP_PROXY": f"http://{forward_proxy.host}", "NO_PROXY": "", "no_proxy": ""}
+    code, stderr, text = _pin(registry, tmp_path, env)
+    assert code == 0, stderr
+    assert text == _pinned(registry, digests)
+    looked_up = forward_proxy.counts["HEAD manifest"] + forward_proxy.counts["GET manifest"]
+    assert looked_up == len(NAMES)
+
+
+def test_no_proxy_sends_a_host_straight_to_the_registry(
+    registry: RunningRegistry,
+    digests: dict[str, str],
+    forward_proxy: FaultProxy,
+    tmp_path: Path,
+) -> None:
+    host = registry.host.rsplit(":", 1)[0]
+    env = {"HTTP_PROXY": f"http://{forward_proxy.host}", "NO_PROXY": host, "no_proxy": host}
+    code, stderr, text = _pin(registry, tmp_path, env)
+    assert code == 0, stderr
+    assert text == _pinned(registry, digests)
+    assert sum(forward_proxy.counts.values()) == 0
+
+
+def test_the_environment_is_read_once_per_host(
+    registry: RunningRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[str] = []
+    read = requests.sessions.get_environ_proxies
+
+    def counted(url: str, no_proxy: str | None = None) -> dict[str, str]:
+        reads.append(url)
+        return read(url, no_proxy)
+
+    monkeypatch.setattr(requests.sessions, "get_environ_proxies", counted)
+    port = registry.host.rsplit(":", 1)[1]
+    transport = Transport(new_session(4), RetryPolicy(attempts=1))
+    try:
+        for host in (f"127.0.0.1:{port}", f"localhost:{port}"):
+            for _ in range(10):
+                with transport.request("GET", f"http://{host}/v2/") as response:
+                    assert response.status_code == 200
+    finally:
+        transport.close()
+    assert reads == [f"http://127.0.0.1:{port}/v2/", f"http://localhost:{port}/v2/"]
