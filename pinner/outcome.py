@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from pinner.discover import Candidate
@@ -78,14 +77,16 @@ class Change(NamedTuple):
         return ", ".join(parts)
 
 
-@dataclass
 class FileResult:
-    candidate: Candidate
-    text: str
-    sites: list[Site]
-    results: list[SiteResult] = field(default_factory=list)
-    new_text: str = ""
-    write_error: str | None = None  # why the new text was not written
+    # A plain class: a dataclass costs a millisecond to define, on every run
+    # of the offline check too.
+    def __init__(self, candidate: Candidate, text: str, sites: list[Site]) -> None:
+        self.candidate = candidate
+        self.text = text
+        self.sites = sites
+        self.results: list[SiteResult] = []
+        self.new_text = text
+        self.write_error: str | None = None  # why the new text was not written
 
     @property
     def path(self) -> str:
@@ -111,14 +112,22 @@ class FileResult:
         return unified_diff(self.path, self.text, self.new_text)
 
 
-@dataclass
 class Outcome:
-    command: Command
-    mode: Mode
-    files: list[FileResult]
-    problems: list[FileError]
-    paths: tuple[str, ...] = ()  # as given on the command line
-    errors: list[str] = field(default_factory=list)  # what stopped the run before any file
+    def __init__(
+        self,
+        command: Command,
+        mode: Mode,
+        files: list[FileResult],
+        problems: list[FileError],
+        paths: tuple[str, ...] = (),  # as given on the command line
+        errors: list[str] | None = None,  # what stopped the run before any file
+    ) -> None:
+        self.command = command
+        self.mode = mode
+        self.files = files
+        self.problems = problems
+        self.paths = paths
+        self.errors = errors or []
 
     @property
     def results(self) -> list[SiteResult]:

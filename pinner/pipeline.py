@@ -121,7 +121,7 @@ def scan_files(
         if on_site is not None:
             for site in sites:
                 on_site(site)
-        results.append(FileResult(candidate, text, sites, new_text=text))
+        results.append(FileResult(candidate, text, sites))
         for reference, line in references:
             followed, refused = candidate.follow(reference, line)
             if refused is not None:
