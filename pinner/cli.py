@@ -98,6 +98,16 @@ Jobs = Annotated[
     int | None,
     typer.Option("--jobs", "-j", min=1, max=256, help="Registry requests at once [default: 16]."),
 ]
+ReportJobs = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs",
+        "-j",
+        min=1,
+        max=256,
+        help="Twice this many registry requests at once [default: 16].",
+    ),
+]
 Quiet = Annotated[
     bool, typer.Option("--quiet", "-q", help="Print only errors and what a check found.")
 ]
@@ -231,6 +241,10 @@ def check(
     )
 
 
+# report reads about three small documents per image where pin makes one
+# request: it keeps up to twice --jobs requests at once, so that a report
+# takes not much longer per image than a pin.
+_REPORT_REQUESTS_PER_JOB = 2
 _IMAGES_PER_WORKER = 4  # report: images under way per request slot
 
 
@@ -248,7 +262,7 @@ def report_command(
         bool,
         typer.Option("--all-platforms", help="Read every platform's config, not the first's."),
     ] = False,
-    jobs: Jobs = None,
+    jobs: ReportJobs = None,
     config: ConfigOption = None,
     force_exclude: ForceExclude = False,
 ) -> None:
@@ -263,7 +277,10 @@ def report_command(
     from pinner.resolve.registry import RegistryResolver
 
     settings = _settings(config, jobs, force_exclude)
-    looker = _resolver_factory("registry", settings)()  # only it reads manifests and configs
+    at_once = settings.jobs * _REPORT_REQUESTS_PER_JOB
+    # Only the registry resolver reads manifests and configs; its connection
+    # pools hold as many connections as there are requests at once.
+    looker = _resolver_factory("registry", settings._replace(jobs=at_once))()
     assert isinstance(looker, RegistryResolver)
 
     def warm_up(site: Site) -> None:
@@ -271,11 +288,11 @@ def report_command(
         if site.reference is not None:
             looker.warm_up(site.reference.api_host)
 
-    # --jobs requests at once, as for pin: every request is made on the
-    # fan-out's workers. An image's requests follow one another (its tag's
-    # manifest, then its platforms', then a config), so more images than
-    # workers are under way at once, to keep every worker busy.
-    fan_out = FanOut(settings.jobs)
+    # Every request is made on the fan-out's workers. An image's requests
+    # follow one another (its tag's manifest, then its platforms', then a
+    # config), so more images than workers are under way at once, to keep
+    # every worker busy.
+    fan_out = FanOut(at_once)
     facts = functools.partial(looker.image_facts, all_configs=all_platforms, fan_out=fan_out)
     with leave_on_interrupt(), closed_after(fan_out, looker):
         files, problems = scan_files(paths or [], settings, warm_up)
@@ -288,7 +305,7 @@ def report_command(
             )
             for index, entry in enumerate(found)
         }
-        answered = in_parallel(work, settings.jobs * _IMAGES_PER_WORKER)
+        answered = in_parallel(work, at_once * _IMAGES_PER_WORKER)
     report = [answered[index] for index in range(len(found))]
     today = datetime.datetime.now(datetime.timezone.utc).date()
     render = {

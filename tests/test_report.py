@@ -222,12 +222,12 @@ def test_all_platforms_reads_every_config(
 
 
 @pytest.mark.registry
-def test_report_keeps_to_jobs_requests_at_once(
+def test_report_keeps_to_twice_jobs_requests_at_once(
     registry: RunningRegistry, pusher: Pusher, tmp_path: Path
 ) -> None:
-    """--jobs bounds the requests in flight, as for pin, and enough images are
-    under way at once to fill every slot (one image at a time would never
-    have more than its two platform manifests in flight)."""
+    """Twice --jobs bounds the requests in flight, and enough images are under
+    way at once to fill every slot (one image at a time would never have
+    more than its two platform manifests in flight)."""
     with fault_proxy(registry.host, delay=0.05) as proxy:
         lines = []
         for number in range(12):
@@ -241,4 +241,4 @@ def test_report_keeps_to_jobs_requests_at_once(
     assert all(len(image["platforms"]) == 2 and image["created"] for image in images)
     # Each image: its index, two platform manifests, one config.
     assert proxy.counts["GET manifest"] == 36 and proxy.counts["GET blob"] == 12
-    assert proxy.most_in_flight == 4
+    assert proxy.most_in_flight == 8
