@@ -89,7 +89,11 @@ class RegistryResolver:
         self._base_locks: dict[str, threading.Lock] = {}
         self._base_urls: dict[str, str] = {}
         self._challenges: dict[str, Future[Challenge | None]] = {}
-        self._background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="pinner-warm-up")
+        # One ping per host, every host at once (within --jobs): the lookups
+        # wait for the slowest.
+        self._background = ThreadPoolExecutor(
+            max_workers=max(1, jobs), thread_name_prefix="pinner-warm-up"
+        )
         self.manifest_requests = 0
 
     @property
