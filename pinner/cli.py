@@ -414,8 +414,7 @@ def _settings(config_path: Path | None, jobs: int | None, force_exclude: bool = 
     except FileError as error:
         print(f"pinner: {error}", file=sys.stderr)
         raise typer.Exit(2) from None
-    settings = _with_options(settings, jobs, force_exclude)
-    return settings
+    return _with_options(settings, jobs, force_exclude)
 
 
 def _with_options(config: Config, jobs: int | None, force_exclude: bool) -> Config:
