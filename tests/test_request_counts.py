@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_pinner
-from tests.support.fault_proxy import FaultProxy, fault_proxy
+from tests.conftest import run_pinner, start_pinner
+from tests.support.fault_proxy import Fault, FaultProxy, fault_proxy
 from tests.support.registry import Pusher, running_registry
 from tests.support.token_issuer import (
     LoopbackPKI,
@@ -85,3 +86,48 @@ def test_a_missing_repository_in_the_batch_is_reported_and_the_rest_pinned(
     assert result.returncode == 2
     assert "not found: tag 1 of" in result.stderr
     assert f"{proxy.host}/counted/app1:1@sha256:" in (tmp_path / "Dockerfile").read_text()
+
+
+def test_a_slow_token_service_holds_up_only_its_own_registry(tmp_path: Path) -> None:
+    """While one registry's token service keeps pinner waiting, another
+    registry's lookups go ahead; the stalled one then gets its token and pins."""
+    pki = LoopbackPKI(tmp_path / "pki")
+    storage = tmp_path / "storage"
+    with running_registry(tmp_path / "push", storage=storage) as push_registry:
+        pusher = Pusher(push_registry.url)
+        pusher.image("slow/app", "1")
+        pusher.image("quick/app", "1")
+    with (
+        token_issuer(pki, tls=False) as issuer,
+        fault_proxy(issuer.url.removeprefix("http://").removesuffix("/token")) as token_front,
+        running_registry(
+            tmp_path / "token",
+            storage=storage,
+            auth=token_auth_config(issuer, pki, realm=f"http://{token_front.host}/token"),
+        ) as wants_tokens,
+        running_registry(tmp_path / "open", storage=storage) as open_registry,
+        fault_proxy(open_registry.host) as open_front,
+    ):
+        token_front.add(Fault("stall", path="^/token"))
+        project = tmp_path / "project"
+        project.mkdir()
+        dockerfile = project / "Dockerfile"
+        dockerfile.write_text(
+            f"FROM {wants_tokens.host}/slow/app:1 AS slow\nFROM {open_front.host}/quick/app:1\n"
+        )
+        process = start_pinner("pin", cwd=project)
+        try:
+            deadline = time.monotonic() + 20
+            while open_front.counts["HEAD manifest"] == 0 and time.monotonic() < deadline:
+                assert process.poll() is None
+                time.sleep(0.02)
+            looked_up_while_stalled = token_front.in_flight == 1
+            assert open_front.counts["HEAD manifest"] == 1
+        finally:
+            token_front.stop_stalls.set()
+            _, stderr = process.communicate(timeout=60)
+    assert looked_up_while_stalled
+    assert process.returncode == 0, stderr
+    text = dockerfile.read_text()
+    assert f"{wants_tokens.host}/slow/app:1@sha256:" in text
+    assert f"{open_front.host}/quick/app:1@sha256:" in text

@@ -20,8 +20,9 @@ class Resolver(Protocol):
         ...
 
     def prepare(self, references: Iterable[ImageReference]) -> None:
-        """Called once before the lookups with every reference the run will look
-        up; a chance to batch work (such as token requests). May do nothing."""
+        """Called before the lookups with every reference they will ask about;
+        a chance to batch work (such as token requests), at once or in the
+        background. May do nothing."""
         ...
 
     def resolve(self, reference: ImageReference) -> str:

@@ -27,7 +27,7 @@ from pinner.resolve.auth import (
     DockerConfigCredentials,
     login_hint,
 )
-from pinner.resolve.batch import FanOut, in_parallel
+from pinner.resolve.batch import FanOut
 from pinner.resolve.challenge import Challenge, parse_challenge
 from pinner.resolve.errors import (
     BadResponseError,
@@ -89,6 +89,7 @@ class RegistryResolver:
         self._base_locks: dict[str, threading.Lock] = {}
         self._base_urls: dict[str, str] = {}
         self._challenges: dict[str, Future[Challenge | None]] = {}
+        self._prepared: dict[str, Future[None]] = {}
         # One ping per host, every host at once (within --jobs): the lookups
         # wait for the slowest.
         self._background = ThreadPoolExecutor(
@@ -113,30 +114,44 @@ class RegistryResolver:
             self._challenges[host] = self._background.submit(self._ping, host)
 
     def prepare(self, references: Iterable[ImageReference]) -> None:
-        """Before the lookups: fetch tokens for all of a host's repositories
-        together, so that each lookup is one manifest request. Failures here are
-        left for the lookups to meet and report."""
+        """Start fetching tokens for all of a host's repositories together, so
+        that each lookup is one manifest request. Returns at once: a lookup
+        waits only for its own host's tokens, so that a slow token service
+        holds up no other registry's lookups. Failures here are left for the
+        lookups to meet and report."""
         by_host: dict[str, list[str]] = {}
         for reference in references:
             scopes = by_host.setdefault(reference.api_host, [])
             scope = _pull_scope(reference)
             if scope not in scopes:
                 scopes.append(scope)
-        for host in by_host:
+        for host, scopes in by_host.items():
             self.warm_up(host)
-
-        def prepare_host(host: str, scopes: list[str]) -> None:
             with self._lock:
-                pinged = self._challenges[host]
-            try:
-                challenge = pinged.result()
-                if challenge is not None:
-                    self._auth.prefetch(host, self._base_url(host), scopes, challenge)
-            except ResolveError:
-                pass
+                earlier = self._prepared.get(host)
+                # The pool takes tasks in the order given: the host's ping, and
+                # any earlier preparation, are under way before this waits on them.
+                self._prepared[host] = self._background.submit(
+                    self._prepare_host, host, scopes, earlier
+                )
 
-        work = {host: functools.partial(prepare_host, host, s) for host, s in by_host.items()}
-        in_parallel(work, jobs=8)
+    def _prepare_host(self, host: str, scopes: list[str], earlier: Future[None] | None) -> None:
+        if earlier is not None:
+            earlier.result()
+        with self._lock:
+            pinged = self._challenges[host]
+        try:
+            challenge = pinged.result()
+            if challenge is not None:
+                self._auth.prefetch(host, self._base_url(host), scopes, challenge)
+        except ResolveError:
+            pass
+
+    def _await_preparation(self, host: str) -> None:
+        with self._lock:
+            preparing = self._prepared.get(host)
+        if preparing is not None:
+            preparing.result()
 
     def _ping(self, host: str) -> Challenge | None:
         """The host's challenge, if ``GET /v2/`` asks for authentication."""
@@ -307,6 +322,7 @@ class RegistryResolver:
     ) -> requests.Response:
         host = reference.api_host
         scope = _pull_scope(reference)
+        self._await_preparation(host)
         cached = self._auth.cached(host, scope)
         response = self._request(method, url, cached, stream)
         if response.status_code != 401:
