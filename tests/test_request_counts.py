@@ -118,15 +118,17 @@ def test_a_slow_token_service_holds_up_only_its_own_registry(tmp_path: Path) -> 
         process = start_pinner("pin", cwd=project)
         try:
             deadline = time.monotonic() + 20
-            while open_front.counts["HEAD manifest"] == 0 and time.monotonic() < deadline:
+            stalled = looked_up = False
+            while not (stalled and looked_up) and time.monotonic() < deadline:
                 assert process.poll() is None
+                stalled = stalled or token_front.in_flight == 1
+                looked_up = open_front.counts["HEAD manifest"] == 1
                 time.sleep(0.02)
-            looked_up_while_stalled = token_front.in_flight == 1
-            assert open_front.counts["HEAD manifest"] == 1
         finally:
             token_front.stop_stalls.set()
             _, stderr = process.communicate(timeout=60)
-    assert looked_up_while_stalled
+    assert stalled, "the token request never reached the token service"
+    assert looked_up, "the other registry's lookup waited for the stalled token service"
     assert process.returncode == 0, stderr
     text = dockerfile.read_text()
     assert f"{wants_tokens.host}/slow/app:1@sha256:" in text

@@ -90,8 +90,8 @@ class RegistryResolver:
         self._base_urls: dict[str, str] = {}
         self._challenges: dict[str, Future[Challenge | None]] = {}
         self._prepared: dict[str, Future[None]] = {}
-        # One ping per host, every host at once (within --jobs): the lookups
-        # wait for the slowest.
+        # Every host's ping at once (within --jobs), then its token requests;
+        # a host's lookups wait for its own.
         self._background = ThreadPoolExecutor(
             max_workers=max(1, jobs), thread_name_prefix="pinner-warm-up"
         )
