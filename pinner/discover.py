@@ -234,10 +234,19 @@ def start_listing(paths: Sequence[str]) -> None:
 def _start_git(root: Path) -> subprocess.Popen[bytes] | None:
     if not _inside_a_work_tree(root):
         return None  # spares starting git, which costs more than walking a small folder
-    command = ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others"]
+    command = [
+        "git",
+        "-C",
+        str(root),
+        "ls-files",
+        "-z",
+        "--cached",
+        "--others",
+        "--exclude-standard",
+    ]
     try:
         return subprocess.Popen(
-            [*command, "--exclude-standard"],
+            command,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             stdin=subprocess.DEVNULL,

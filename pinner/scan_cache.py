@@ -226,7 +226,7 @@ def _encode_site(site: Site) -> list[object]:
 
 
 def _decode(encoded: object) -> Scan:
-    """A scan from its JSON form; ValueError for anything this code did not write."""
+    """A scan from its stored form; ValueError for anything this code did not write."""
     if not isinstance(encoded, list) or len(encoded) != 2:
         raise ValueError("not a scan")
     sites, references = encoded
