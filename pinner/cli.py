@@ -132,7 +132,17 @@ ForceExclude = Annotated[
 ConfigOption = Annotated[
     Path | None,
     typer.Option(
-        "--config", help="Configuration file [default: .pinner.yaml at the repository root]."
+        "--config",
+        help="Configuration file for every path [default: for each path, the .pinner.yaml"
+        " of the nearest folder at or above it, up to its repository's root].",
+    ),
+]
+Strict = Annotated[
+    bool,
+    typer.Option(
+        "--strict",
+        help="References pinner has to skip (variables, templates, expressions, block"
+        " scalars) are findings: exit 1. Also `strict: true` in .pinner.yaml.",
     ),
 ]
 
@@ -155,6 +165,7 @@ def _rewriting_command(name: str, summary: str, examples: tuple[str, ...]) -> No
         resolver: ResolverOption = None,
         config: ConfigOption = None,
         force_exclude: ForceExclude = False,
+        strict: Strict = False,
     ) -> None:
         _start_listing(paths)
         from pinner.outcome import Command, Mode
@@ -170,6 +181,7 @@ def _rewriting_command(name: str, summary: str, examples: tuple[str, ...]) -> No
             resolver=resolver,
             config_path=config,
             force_exclude=force_exclude,
+            strict=strict,
         )
 
     app.command(name, help=summary, epilog=_examples(*examples))(command)
@@ -219,6 +231,7 @@ def check(
     resolver: ResolverOption = None,
     config: ConfigOption = None,
     force_exclude: ForceExclude = False,
+    strict: Strict = False,
 ) -> None:
     """List every reference without a digest and exit 1 if there is one. Offline
     unless --stale: no network, for the pre-commit hook."""
@@ -238,6 +251,7 @@ def check(
         config_path=config,
         stale=stale,
         force_exclude=force_exclude,
+        strict=strict,
     )
 
 
@@ -276,7 +290,7 @@ def report_command(
     from pinner.resolve.batch import FanOut, in_parallel
     from pinner.resolve.registry import RegistryResolver
 
-    settings = _settings(config, jobs, force_exclude)
+    settings, governed = _settings(config, jobs, force_exclude, paths or [])
     at_once = settings.jobs * _REPORT_REQUESTS_PER_JOB
     # Only the registry resolver reads manifests and configs; its connection
     # pools hold as many connections as there are requests at once.
@@ -295,7 +309,7 @@ def report_command(
     fan_out = FanOut(at_once)
     facts = functools.partial(looker.image_facts, all_configs=all_platforms, fan_out=fan_out)
     with leave_on_interrupt(), closed_after(fan_out, looker):
-        files, problems = scan_files(paths or [], settings, warm_up)
+        files, problems = scan_files(paths or [], settings, warm_up, governed)
         found = base_report.entries([file.sites for file in files])
         # One token request per host for all of its images, as pin does.
         looker.prepare(entry.reference for entry in found if entry.reference is not None)
@@ -362,7 +376,7 @@ def resolve_command(
         wanted = Platform.parse(platform)
         if wanted is None:
             raise typer.BadParameter("expected os/arch[/variant]", param_hint="--platform")
-    settings = _settings(config, jobs)
+    settings, _ = _settings(config, jobs)
     chosen = resolver.value if resolver is not None else settings.resolver
     try:
         with leave_on_interrupt():
@@ -404,24 +418,45 @@ def _start_listing(paths: list[str] | None) -> None:
     start_listing(paths or [])
 
 
-def _settings(config_path: Path | None, jobs: int | None, force_exclude: bool = False) -> Config:
-    """The configuration with the command line's options; a bad one ends the run (exit 2)."""
-    from pinner.config import find_config, load_config
+def _settings(
+    config_path: Path | None,
+    jobs: int | None,
+    force_exclude: bool = False,
+    paths: Sequence[str] = (),
+) -> tuple[Config, dict[str, Config]]:
+    """The configuration of the run (its first path's) and that of each path,
+    with the command line's options; a bad one ends the run (exit 2)."""
     from pinner.files import FileError
 
     try:
-        settings = load_config(config_path or find_config(Path.cwd()))
+        return _configurations(config_path, paths, jobs, force_exclude)
     except FileError as error:
         print(f"pinner: {error}", file=sys.stderr)
         raise typer.Exit(2) from None
-    return _with_options(settings, jobs, force_exclude)
 
 
-def _with_options(config: Config, jobs: int | None, force_exclude: bool) -> Config:
-    return config._replace(
-        jobs=config.jobs if jobs is None else jobs,
-        force_exclude=config.force_exclude or force_exclude,
-    )
+def _configurations(
+    config_path: Path | None,
+    paths: Sequence[str],
+    jobs: int | None,
+    force_exclude: bool,
+    strict: bool = False,
+) -> tuple[Config, dict[str, Config]]:
+    """Each path's configuration with the command line's options, and the
+    first path's, which the lookups follow. Raises FileError."""
+    from pinner.config import configs_for
+
+    governed = configs_for(paths, config_path)
+    adjusted: dict[int, Config] = {}
+    for config in governed.values():
+        if id(config) not in adjusted:
+            adjusted[id(config)] = config._replace(
+                jobs=config.jobs if jobs is None else jobs,
+                force_exclude=config.force_exclude or force_exclude,
+                strict=config.strict or strict,
+            )
+    governed = {path: adjusted[id(config)] for path, config in governed.items()}
+    return governed[(list(paths) or ["."])[0]], governed
 
 
 def _run(
@@ -437,8 +472,8 @@ def _run(
     config_path: Path | None,
     stale: bool = False,
     force_exclude: bool = False,
+    strict: bool = False,
 ) -> None:
-    from pinner.config import find_config, load_config
     from pinner.files import FileError
     from pinner.outcome import Outcome
     from pinner.pipeline import run
@@ -447,13 +482,12 @@ def _run(
     if quiet and verbose:
         raise typer.BadParameter("--quiet and --verbose cannot go together", param_hint="--quiet")
     try:
-        config = load_config(config_path or find_config(Path.cwd()))
+        config, governed = _configurations(config_path, paths or [], jobs, force_exclude, strict)
     except FileError as error:
         # Still one report, with the error in it: a JSON reader gets a document.
         failed = Outcome(command, mode, [], [error], tuple(paths or ()))
         _print(failed, output, quiet, verbose, prefix="pinner: ")
         raise typer.Exit(2) from None
-    config = _with_options(config, jobs, force_exclude)
     chosen = resolver.value if resolver is not None else config.resolver
     progress = None
     if sys.stderr.isatty() and not quiet:
@@ -472,6 +506,7 @@ def _run(
                 _resolver_factory(chosen, config),
                 stale=stale,
                 progress=progress,
+                governed=governed,
             )
     except DaemonUnavailableError as error:
         failed = Outcome(command, mode, [], [], tuple(paths or ()), errors=[str(error)])

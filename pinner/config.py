@@ -1,7 +1,9 @@
 """``.pinner.yaml`` at the repository root: what to leave alone, and how to look up.
 
-    exclude: [legacy/**, "*.generated.Dockerfile"]   # path globs, from the root
+    exclude: [legacy/**, "*.generated.Dockerfile"]   # path globs, from the file's folder
     ignore: [internal.example.com/*]                  # image globs
+    platforms: [linux/amd64, linux/arm64]             # what a refresh must never drop
+    strict: false                                     # true: skipped references are findings
     insecure-registries: [registry.lan:5000]          # plain HTTP allowed
     resolver: registry                                # or docker
     jobs: 16
@@ -11,12 +13,19 @@
     read-timeout: 30       # seconds
     certs-dir: /etc/docker/certs.d  # per-registry CAs and client certificates
 
+A list of one may be written as a plain string (``exclude: legacy/**``).
 Unknown keys and wrong types are errors that name the key and the line.
+
+Each path a command is given is governed by the ``.pinner.yaml`` of the
+nearest folder at or above it, up to its repository's root (or by the file
+``--config`` names): see :func:`configs_for`.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -33,6 +42,7 @@ _NUMBERS: dict[str, tuple[float, float, bool]] = {
     "read-timeout": (0.1, 3600, False),
 }
 RESOLVERS = ("registry", "docker")
+_LISTS = ("exclude", "ignore", "insecure-registries", "platforms")
 
 
 class Config(NamedTuple):
@@ -49,14 +59,17 @@ class Config(NamedTuple):
     certs_dir: Path = Path("/etc/docker/certs.d")
     path: Path | None = None
     force_exclude: bool = False  # apply exclude to files named on the command line too
+    platforms: tuple[str, ...] = ()  # the platforms a refresh must keep (none: the pin's own)
+    strict: bool = False  # references pinner has to skip are findings
 
     def excludes(self, path: Path) -> bool:
         if not self.exclude:
             return False
-        try:
-            relative = path.absolute().relative_to(self.root.absolute()).as_posix()
-        except ValueError:
+        # Normalised, so that ``..`` in a path given as ``../legacy`` meets the root.
+        absolute, root = os.path.abspath(path), os.path.abspath(self.root)
+        if absolute != root and not absolute.startswith(root.rstrip(os.sep) + os.sep):
             return False
+        relative = Path(os.path.relpath(absolute, root)).as_posix()
         for pattern in self.exclude:
             folder = pattern.rstrip("/")
             if fnmatch.fnmatchcase(relative, pattern) or relative.startswith(folder + "/"):
@@ -64,25 +77,56 @@ class Config(NamedTuple):
         return False
 
     def ignored_by(self, reference: ImageReference) -> str | None:
-        """The ``ignore`` pattern that matches the image, if any."""
+        """The ``ignore`` pattern that matches the image, if any: matched against
+        the name as written, its normalised form (``docker.io/tester/app``) and
+        its short form (``tester/app``), each with and without the tag."""
         written = reference.original.split("@")[0]
-        names = {reference.repository, written}
         if reference.tag is not None:
-            names |= {f"{reference.repository}:{reference.tag}", written[: -len(reference.tag) - 1]}
+            written = written[: -len(reference.tag) - 1]
+        bare = {written, reference.repository, reference.familiar_name}
+        if reference.domain == "docker.io":
+            bare.add(reference.path)  # library/python
+        names = set(bare)
+        if reference.tag is not None:
+            names |= {f"{name}:{reference.tag}" for name in bare}
         for pattern in self.ignore:
             if any(fnmatch.fnmatchcase(name, pattern) for name in names):
                 return pattern
         return None
 
 
+def configs_for(paths: Sequence[str], explicit: Path | None) -> dict[str, Config]:
+    """Each path given (none: the current folder) with the configuration that
+    governs it: the file ``--config`` names, else the ``.pinner.yaml`` of the
+    nearest folder at or above the path (a file's own folder), up to the root
+    of the repository it is in. Each file is read once; a bad one raises
+    :class:`FileError`."""
+    given = list(paths) or ["."]
+    if explicit is not None:
+        config = load_config(explicit)
+        return {path: config for path in given}
+    loaded: dict[Path | None, Config] = {}
+    found_in: dict[str, Path | None] = {}
+    governed: dict[str, Config] = {}
+    for path in given:
+        folder = path if os.path.isdir(path) else os.path.dirname(path) or "."
+        if folder not in found_in:
+            found_in[folder] = find_config(Path(folder))
+        location = found_in[folder]
+        if location not in loaded:
+            loaded[location] = load_config(location)
+        governed[path] = loaded[location]
+    return governed
+
+
 def find_config(start: Path) -> Path | None:
     """``.pinner.yaml`` in ``start`` or a folder above it, up to the repository root."""
-    folder = start.absolute()
+    folder = Path(os.path.abspath(start))
     while True:
         candidate = folder / CONFIG_NAME
-        if candidate.is_file():
+        if os.path.isfile(candidate):
             return candidate
-        if (folder / ".git").exists() or folder.parent == folder:
+        if os.path.lexists(folder / ".git") or folder.parent == folder:
             return None
         folder = folder.parent
 
@@ -119,10 +163,20 @@ def parse_config(text: str, shown: str, root: Path) -> Config:
 
     values: dict[str, object] = {}
     for key, value in data.items():
-        if key in ("exclude", "ignore", "insecure-registries"):
+        if key in _LISTS:
+            if isinstance(value, str):
+                value = [value]
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise FileError(shown, f"'{key}' must be a list of strings", line_of(key))
+                raise FileError(
+                    shown, f"'{key}' must be a string or a list of strings", line_of(key)
+                )
+            if key == "platforms":
+                _check_platforms(value, shown, line_of(key))
             values[key.replace("-", "_")] = tuple(value)
+        elif key == "strict":
+            if not isinstance(value, bool):
+                raise FileError(shown, "'strict' must be true or false", line_of(key))
+            values["strict"] = value
         elif key == "certs-dir":
             if not isinstance(value, str) or not value:
                 raise FileError(shown, "'certs-dir' must be a folder's path", line_of(key))
@@ -143,8 +197,18 @@ def parse_config(text: str, shown: str, root: Path) -> Config:
                 )
             values[key.replace("-", "_")] = value
         else:
-            known = ", ".join(
-                ["exclude", "ignore", "insecure-registries", "resolver", "certs-dir", *_NUMBERS]
-            )
+            known = ", ".join([*_LISTS, "strict", "resolver", "certs-dir", *_NUMBERS])
             raise FileError(shown, f"unknown key '{key}' (known: {known})", line_of(str(key)))
     return Config(root=root, path=Path(shown), **values)  # type: ignore[arg-type]
+
+
+def _check_platforms(values: list[str], shown: str, line: int) -> None:
+    from pinner.resolve.manifest import Platform  # only where platforms are listed
+
+    for value in values:
+        if Platform.parse(value) is None:
+            raise FileError(
+                shown,
+                f"'platforms': {value!r} is not os/arch[/variant] (e.g. linux/arm64)",
+                line,
+            )

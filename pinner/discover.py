@@ -165,16 +165,22 @@ def discover(paths: Sequence[str]) -> tuple[list[Candidate], list[FileError]]:
     problems: list[FileError] = []
     for given in paths or ["."]:
         path = Path(given)
+        try:
+            os.lstat(path)
+        except FileNotFoundError:
+            problems.append(FileError(given, "no such file or folder"))
+            continue
+        except OSError as error:  # a folder on the way that may not be searched
+            problems.append(FileError(given, f"cannot read: {error.strerror or error}"))
+            continue
         if path.is_dir():
             found.extend(_in_folder(path, problems))
-        elif path.exists() or path.is_symlink():
+        else:
             kind = FileKind.COMPOSE if name_says_compose(path.name) else None
             by_path = kind_of(Path(os.path.abspath(path)).as_posix())
             if by_path in (FileKind.GHA_WORKFLOW, FileKind.GHA_ACTION, FileKind.GITLAB_CI):
                 kind = by_path
             found.append(Candidate.at(path, given, kind, _root_of_named_file(path), named=True))
-        else:
-            problems.append(FileError(given, "no such file or folder"))
     unique: dict[str, Candidate] = {}
     for candidate in found:
         unique.setdefault(candidate.identity, candidate)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from typing import NamedTuple
 
+from pinner.config import Config
 from pinner.discover import Candidate
 from pinner.edit import Edit, unified_diff
 from pinner.files import FileError
@@ -80,8 +81,11 @@ class Change(NamedTuple):
 class FileResult:
     # A plain class: a dataclass costs a millisecond to define, on every run
     # of the offline check too.
-    def __init__(self, candidate: Candidate, text: str, sites: list[Site]) -> None:
+    def __init__(
+        self, candidate: Candidate, text: str, sites: list[Site], config: Config | None = None
+    ) -> None:
         self.candidate = candidate
+        self.config = config or Config()  # the configuration that governs the file
         self.text = text
         self.sites = sites
         self.results: list[SiteResult] = []

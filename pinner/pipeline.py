@@ -9,7 +9,7 @@ from __future__ import annotations
 import collections
 import functools
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 from pinner import plan
@@ -79,22 +79,34 @@ def scan_text(candidate: Candidate, text: str) -> tuple[list[Site], list[tuple[s
 
 
 def scan_files(
-    paths: Sequence[str], config: Config, on_site: Callable[[Site], None] | None = None
+    paths: Sequence[str],
+    config: Config,
+    on_site: Callable[[Site], None] | None = None,
+    governed: Mapping[str, Config] | None = None,
 ) -> tuple[list[FileResult], list[FileError]]:
     """Read and scan every file, and the compose files they include or extend
-    (each once); ``on_site`` sees each site as soon as it is found."""
-    candidates, problems = discover(paths)
+    (each once); ``on_site`` sees each site as soon as it is found. Each path
+    is read with the configuration ``governed`` gives it (else ``config``), and
+    a file it includes with that of the file that includes it."""
+    queue: collections.deque[tuple[Candidate, Config]] = collections.deque()
+    problems: list[FileError] = []
+    for group_config, group in _grouped(paths, config, governed or {}):
+        candidates, trouble = discover(group)
+        queue.extend((candidate, group_config) for candidate in candidates)
+        problems += trouble
     # YAML files that may be manifests last: a compose or GitLab file read
     # before them may include one, which is then read as what it is.
-    queue = collections.deque(sorted(candidates, key=lambda c: c.kind is FileKind.KUBERNETES))
+    queue = collections.deque(sorted(queue, key=lambda c: c[0].kind is FileKind.KUBERNETES))
     done: set[str] = set()
     results: list[FileResult] = []
     cache = ScanCache.load(cache_folder(), os.getcwd())
     while queue:
-        candidate = queue.popleft()
+        candidate, file_config = queue.popleft()
         if candidate.identity in done:
             continue
-        if (not candidate.named or config.force_exclude) and config.excludes(candidate.path):
+        if (not candidate.named or file_config.force_exclude) and file_config.excludes(
+            candidate.path
+        ):
             continue
         link_problem = candidate.link_problem()
         if link_problem is not None:
@@ -117,20 +129,31 @@ def scan_files(
             continue  # a YAML file that is none of the kinds pinner reads
         done.add(candidate.identity)
         found, references = scanned
-        sites = [_apply_ignore(site, config) for site in found]
+        sites = [_apply_ignore(site, file_config) for site in found]
         if on_site is not None:
             for site in sites:
                 on_site(site)
-        results.append(FileResult(candidate, text, sites))
+        results.append(FileResult(candidate, text, sites, file_config))
         for reference, line in references:
             followed, refused = candidate.follow(reference, line)
             if refused is not None:
                 problems.append(refused)
             elif followed is not None and followed.identity not in done:
-                queue.append(followed)
+                queue.append((followed, file_config))
     results.sort(key=lambda result: result.path)
     cache.save()
     return results, problems
+
+
+def _grouped(
+    paths: Sequence[str], config: Config, governed: Mapping[str, Config]
+) -> list[tuple[Config, list[str]]]:
+    """The paths (none: the current folder) by the configuration that governs them."""
+    groups: dict[int, tuple[Config, list[str]]] = {}
+    for path in paths or ["."]:
+        chosen = governed.get(path, config)
+        groups.setdefault(id(chosen), (chosen, []))[1].append(path)
+    return list(groups.values())
 
 
 def _apply_ignore(site: Site, config: Config) -> Site:
@@ -154,8 +177,11 @@ def run(
     *,
     stale: bool = False,
     progress: Progress | None = None,
+    governed: Mapping[str, Config] | None = None,
 ) -> Outcome:
-    """Run one command. ``resolver`` makes the resolver, only if a lookup is needed."""
+    """Run one command. ``resolver`` makes the resolver, only if a lookup is
+    needed; it and the lookups follow ``config``, and each path's files are read
+    with the configuration ``governed`` gives it (else ``config``)."""
     lazy = _LazyResolver(resolver)
     answers = _Answers(command, stale, lazy, config.jobs)
 
@@ -165,7 +191,7 @@ def run(
             lazy.get().warm_up(site.reference.api_host)
 
     with closed_after(lazy):
-        files, problems = scan_files(paths, config, warm_up)
+        files, problems = scan_files(paths, config, warm_up, governed)
         answers.look_up([site for file in files for site in file.sites], progress)
         for file in files:
             answers.plan(file)
@@ -173,7 +199,7 @@ def run(
             _describe_changes(files, lazy.get(), config.jobs)
         if mode is Mode.WRITE:
             with interrupts_deferred():
-                _write(files, config, answers)
+                _write(files, answers)
     return Outcome(command, mode, files, problems, tuple(paths))
 
 
@@ -384,7 +410,7 @@ def _catching(
     return call
 
 
-def _write(files: list[FileResult], config: Config, answers: _Answers) -> None:
+def _write(files: list[FileResult], answers: _Answers) -> None:
     """Write the changed files, one after another: with no fsync a write is a
     few system calls that do not wait on the disk, and threads only added
     their own cost (twice the CPU time for 300 files, and more wall time).
@@ -403,7 +429,7 @@ def _write(files: list[FileResult], config: Config, answers: _Answers) -> None:
             for file in moved:
                 file.fail_write(ChangedWhileRunningError().message)
             return
-        pending = [file for file in moved if _plan_again(file, config, answers)]
+        pending = [file for file in moved if _plan_again(file, answers)]
 
 
 _WRITE_ROUNDS = 3
@@ -426,12 +452,12 @@ def _write_each(files: list[FileResult]) -> list[FileResult]:
     return moved
 
 
-def _plan_again(file: FileResult, config: Config, answers: _Answers) -> bool:
+def _plan_again(file: FileResult, answers: _Answers) -> bool:
     """Read, scan and plan a file again; True when it then needs writing."""
     try:
         text = read_text(file.candidate.path, file.candidate.shown_as)
         scanned = scan_text(file.candidate, text)
-        sites = [_apply_ignore(site, config) for site in (scanned[0] if scanned else [])]
+        sites = [_apply_ignore(site, file.config) for site in (scanned[0] if scanned else [])]
     except FileError as problem:
         file.fail_write(f"changed while pinner ran, and now: {problem.message}")
         return False

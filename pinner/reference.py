@@ -55,6 +55,14 @@ class ImageReference(NamedTuple):
         return f"{self.domain}/{self.path}"
 
     @property
+    def familiar_name(self) -> str:
+        """The short form Docker shows: ``python``, ``tester/app``; other hosts in full."""
+        if self.domain != DOCKER_HUB:
+            return self.repository
+        official = self.path.startswith("library/") and self.path.count("/") == 1
+        return self.path.removeprefix("library/") if official else self.path
+
+    @property
     def api_host(self) -> str:
         """The host (and port) that serves the registry API for this image."""
         return DOCKER_HUB_API_HOST if self.domain == DOCKER_HUB else self.domain

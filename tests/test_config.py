@@ -30,7 +30,11 @@ def test_parse_a_full_configuration(tmp_path: Path) -> None:
     ("text", "message", "line"),
     [
         pytest.param("jobs: 4\nexcludes: [a]\n", "unknown key 'excludes'", 2, id="unknown"),
-        pytest.param("ignore: internal/*\n", "'ignore' must be a list of strings", 1, id="type"),
+        pytest.param("ignore: {a: b}\n", "'ignore' must be a string or a list", 1, id="type"),
+        pytest.param("exclude: [a, 3]\n", "'exclude' must be a string or a list", 1, id="item"),
+        pytest.param("platforms: [linux]\n", "'linux' is not os/arch", 1, id="platform"),
+        pytest.param("platforms: [linux/arm/v7/x]\n", "is not os/arch", 1, id="platform-parts"),
+        pytest.param("strict: yes please\n", "'strict' must be true or false", 1, id="strict"),
         pytest.param("\n\njobs: many\n", "'jobs' must be a whole number", 3, id="jobs"),
         pytest.param("jobs: 0\n", "'jobs' must be a whole number", 1, id="jobs-range"),
         pytest.param("retries: 1.5\n", "'retries' must be a whole number", 1, id="retries"),
@@ -45,6 +49,22 @@ def test_configuration_errors_name_the_key_and_line(text: str, message: str, lin
         parse_config(text, ".pinner.yaml", Path("."))
     assert message in raised.value.message
     assert raised.value.line == line
+
+
+@pytest.mark.parametrize("key", ["exclude", "ignore", "insecure-registries", "platforms"])
+def test_a_list_of_one_may_be_a_plain_string(key: str) -> None:
+    value = "linux/arm64" if key == "platforms" else "legacy/**"
+    config = parse_config(f"{key}: {value}\n", ".pinner.yaml", Path("."))
+    assert getattr(config, key.replace("-", "_")) == (value,)
+
+
+def test_platforms_and_strict_are_read() -> None:
+    config = parse_config(
+        "platforms: [linux/amd64, linux/arm/v7]\nstrict: true\n", ".pinner.yaml", Path(".")
+    )
+    assert config.platforms == ("linux/amd64", "linux/arm/v7")
+    assert config.strict is True
+    assert parse_config("jobs: 2\n", ".pinner.yaml", Path(".")).strict is False
 
 
 def test_find_config_stops_at_the_repository_root(tmp_path: Path) -> None:
@@ -66,6 +86,16 @@ def test_find_config_stops_at_the_repository_root(tmp_path: Path) -> None:
         ("python:3.12", "python:3.12", True),
         ("python:3.11", "python:3.12", False),
         ("ghcr.io/*", "python:3.12", False),
+        # The same image however it is written, in the pattern or in the file.
+        ("tester/app", "docker.io/tester/app:1", True),
+        ("tester/app", "index.docker.io/tester/app:1", True),
+        ("docker.io/tester/app", "tester/app:1", True),
+        ("tester/app:1", "docker.io/tester/app:1", True),
+        ("tester/*", "docker.io/tester/app:1", True),
+        ("library/python", "python:3.12", True),
+        ("python", "docker.io/library/python:3.12", True),
+        ("tester/app", "ghcr.io/tester/app:1", False),
+        ("tester/app:2", "docker.io/tester/app:1", False),
     ],
 )
 def test_ignore_patterns(pattern: str, reference: str, ignored: bool) -> None:
