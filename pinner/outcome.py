@@ -35,12 +35,17 @@ class Status(str, enum.Enum):
     TAG_GONE = "tag-gone"  # the tag is gone, the pinned digest is still there
     PLATFORM_MISSING = "platform-missing"  # the pin has no manifest for FROM --platform
     PLATFORM_GONE = "platform-gone"  # the tag no longer offers the pinned platform
+    PLATFORMS_DROPPED = "platforms-dropped"  # a refresh would lose platforms; the pin is kept
     SKIPPED = "skipped"  # left alone; the reason says why
     ERROR = "error"  # could not be looked up or written, or is not a valid reference
 
 
-# What a build will meet, whatever the command: exit 1 even after an update.
-BROKEN = frozenset({Status.MISSING, Status.TAG_GONE, Status.PLATFORM_MISSING, Status.PLATFORM_GONE})
+# Pins a build fails on.
+FAILING = frozenset({Status.MISSING, Status.PLATFORM_MISSING})
+# Pins that work but that a refresh cannot move without someone's decision.
+UNDECIDED = frozenset({Status.TAG_GONE, Status.PLATFORM_GONE, Status.PLATFORMS_DROPPED})
+# Exit 1 whatever the command, even after an update.
+BROKEN = FAILING | UNDECIDED
 # What `pinner check` exits 1 for.
 FINDINGS = BROKEN | {Status.UNPINNED, Status.STALE}
 
@@ -55,6 +60,7 @@ class SiteResult(NamedTuple):
     added_latest: bool = False  # an untagged reference was written name:latest@...
     unwritten: bool = False  # an error because its file could not be written
     change: Change | None = None  # for a moved digest: when each was built, the size change
+    tag_digest: str | None = None  # where the tag points now, where that is not new_digest
 
 
 class Change(NamedTuple):

@@ -192,7 +192,7 @@ def run(
 
     with closed_after(lazy):
         files, problems = scan_files(paths, config, warm_up, governed)
-        answers.look_up([site for file in files for site in file.sites], progress)
+        answers.look_up(files, progress)
         for file in files:
             answers.plan(file)
         if command is Command.UPDATE and lazy.available:
@@ -215,26 +215,35 @@ class _Answers:
         self.looks_up_tags = command is not Command.CHECK
         self.refreshes = command is Command.UPDATE or (command is Command.CHECK and stale)
         self.digests: dict[str, str | ResolveError] = {}
-        self.refreshed: dict[tuple[str, str, str], Refresh | ResolveError] = {}
+        self.refreshed: dict[RefreshKey, Refresh | ResolveError] = {}
 
     def wanted(self, site: Site) -> bool:
         return (self.looks_up_tags and site.verdict is Verdict.PIN) or (
             self.refreshes and site.verdict in (Verdict.PINNED, Verdict.DIGEST_ONLY)
         )
 
-    def look_up(self, sites: list[Site], progress: Progress | None = None) -> None:
-        """Ask about every wanted site not asked about yet, each unique question once."""
-        sites = [site for site in sites if self.wanted(site)]
-        if not sites or not self.lazy.available:
+    def look_up(self, files: list[FileResult], progress: Progress | None = None) -> None:
+        """Ask about every wanted site not asked about yet, each unique question
+        once; a pinned one with the platforms its file's configuration keeps."""
+        if not self.lazy.available:
             return
-        tags = [s for s in sites if s.verdict is Verdict.PIN]
-        pinned = [s for s in sites if s.verdict is not Verdict.PIN]
-        tags = [site for site in tags if _tag_key(site) not in self.digests]
-        pinned = [site for site in pinned if _refresh_key(site) not in self.refreshed]
+        tags: list[Site] = []
+        pinned: list[tuple[Site, tuple[str, ...]]] = []
+        for file in files:
+            for site in file.sites:
+                if not self.wanted(site):
+                    continue
+                if site.verdict is Verdict.PIN:
+                    if _tag_key(site) not in self.digests:
+                        tags.append(site)
+                elif _refresh_key(site, file.config.platforms) not in self.refreshed:
+                    pinned.append((site, file.config.platforms))
         if not tags and not pinned:
             return
         looker = self.lazy.get()
-        looker.prepare(site.reference for site in tags + pinned if site.reference)
+        looker.prepare(
+            site.reference for site in tags + [site for site, _ in pinned] if site.reference
+        )
         advance = None
         if progress is not None:
             progress.start(_unique_count(tags, pinned))
@@ -247,11 +256,11 @@ class _Answers:
                 progress.finish()
 
     def plan(self, file: FileResult) -> None:
-        file.results = [self.result(site) for site in file.sites]
+        file.results = [self.result(site, file.config.platforms) for site in file.sites]
         edits = [result.edit for result in file.results if result.edit is not None]
         file.new_text = apply_edits(file.text, edits)
 
-    def result(self, site: Site) -> SiteResult:
+    def result(self, site: Site, keep: tuple[str, ...] = ()) -> SiteResult:
         reference = site.reference
         if self.command is Command.CHECK and not (self.stale and self.wanted(site)):
             return plan.offline(site)
@@ -259,7 +268,7 @@ class _Answers:
             return plan.offline(site) if self.command is Command.PIN else plan.left_alone(site)
         if site.verdict is Verdict.PIN:
             return plan.pin(site, self.digests[_tag_key(site)])
-        answer = self.refreshed[_refresh_key(site)]
+        answer = self.refreshed[_refresh_key(site, keep)]
         return plan.stale_check(site, answer) if self.stale else plan.update(site, answer)
 
 
@@ -352,8 +361,9 @@ def _size_on(facts: ImageFacts | None, platform: str) -> int | None:
     return None
 
 
-def _unique_count(tags: list[Site], pinned: list[Site]) -> int:
-    return len({_tag_key(site) for site in tags}) + len({_refresh_key(site) for site in pinned})
+def _unique_count(tags: list[Site], pinned: list[tuple[Site, tuple[str, ...]]]) -> int:
+    refreshes = {_refresh_key(site, keep) for site, keep in pinned}
+    return len({_tag_key(site) for site in tags}) + len(refreshes)
 
 
 def _tag_key(site: Site) -> str:
@@ -374,25 +384,36 @@ def _look_up_tags(
     return in_parallel(work, jobs, on_done)
 
 
-def _refresh_key(site: Site) -> tuple[str, str, str]:
+# A pinned reference's question: its image and tag, digest, FROM --platform,
+# and the platforms a refresh must keep.
+RefreshKey = tuple[str, str, str, tuple[str, ...]]
+
+
+def _refresh_key(site: Site, keep: tuple[str, ...]) -> RefreshKey:
     assert site.reference is not None and site.reference.digest is not None
-    return site.reference.lookup_key, site.reference.digest, site.platform
+    return site.reference.lookup_key, site.reference.digest, site.platform, keep
 
 
 def _refresh(
-    resolver: Resolver, sites: list[Site], jobs: int, on_done: Callable[[], None] | None
-) -> dict[tuple[str, str, str], Refresh | ResolveError]:
+    resolver: Resolver,
+    pinned: list[tuple[Site, tuple[str, ...]]],
+    jobs: int,
+    on_done: Callable[[], None] | None,
+) -> dict[RefreshKey, Refresh | ResolveError]:
     from pinner.resolve.batch import in_parallel
     from pinner.resolve.freshness import refresh
     from pinner.resolve.manifest import Platform
 
-    work: dict[tuple[str, str, str], Callable[[], Refresh | ResolveError]] = {}
-    for site in sites:
-        key = _refresh_key(site)
+    work: dict[RefreshKey, Callable[[], Refresh | ResolveError]] = {}
+    for site, keep in pinned:
+        key = _refresh_key(site, keep)
         if key not in work:
             assert site.reference is not None
             platform = Platform.parse(site.platform)
-            work[key] = _catching(functools.partial(refresh, resolver), site.reference, platform)
+            kept = tuple(p for p in map(Platform.parse, keep) if p is not None)
+            work[key] = _catching(
+                functools.partial(refresh, resolver), site.reference, platform, kept
+            )
     return in_parallel(work, jobs, on_done)
 
 
@@ -462,6 +483,6 @@ def _plan_again(file: FileResult, answers: _Answers) -> bool:
         file.fail_write(f"changed while pinner ran, and now: {problem.message}")
         return False
     file.text, file.sites, file.new_text = text, sites, text
-    answers.look_up(sites)
+    answers.look_up([file])
     answers.plan(file)
     return file.changed

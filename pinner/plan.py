@@ -63,7 +63,9 @@ def update(site: Site, refreshed: Refresh | ResolveError) -> SiteResult:
     offset = site.digest_offset
     edit = Edit(offset - len(old), offset, refreshed.digest)
     note = refreshed.note or _moved(site)
-    return SiteResult(site, Status.UPDATED, old, refreshed.digest, edit, note)
+    return SiteResult(
+        site, Status.UPDATED, old, refreshed.digest, edit, note, tag_digest=refreshed.tag_digest
+    )
 
 
 def stale_check(site: Site, refreshed: Refresh | ResolveError) -> SiteResult:
@@ -82,7 +84,9 @@ def _reported(site: Site, refreshed: Refresh) -> SiteResult:
         return SiteResult(site, Status.SKIPPED, old, message=f"{site.reason}; {refreshed.note}")
     status = Status(refreshed.freshness.value)
     note = refreshed.note or (_moved(site) if status is Status.STALE else "")
-    return SiteResult(site, status, old, refreshed.digest, message=note)
+    return SiteResult(
+        site, status, old, refreshed.digest, message=note, tag_digest=refreshed.tag_digest
+    )
 
 
 def _moved(site: Site) -> str:

@@ -75,6 +75,31 @@ def test_update_and_check_stale_through_the_engine(
     assert (tmp_path / "Dockerfile").read_text() == f"FROM {host}/engine/moving:1@{new}\n"
 
 
+@pytest.mark.parametrize("resolver", ["registry", "docker"])
+def test_both_resolvers_keep_an_index_pin_that_would_drop_platforms(
+    daemon: RunningDaemon,
+    registry: RunningRegistry,
+    pusher: Pusher,
+    tmp_path: Path,
+    resolver: str,
+) -> None:
+    host, repository = registry.host, f"engine/shrink-{resolver}"
+    index, _ = pusher.index(repository, "1", platforms=(("linux", "amd64"), ("linux", "arm64")))
+    text = f"FROM {host}/{repository}:1@{index}\n"
+    (tmp_path / "Dockerfile").write_text(text)
+    single, _ = pusher.image(repository, "1", content="amd64 only")
+    assert skopeo_digest(f"{host}/{repository}:1") == single
+    env = {"DOCKER_HOST": daemon.host}
+
+    result = run_pinner("update", "--resolver", resolver, "--format", "json", cwd=tmp_path, env=env)
+
+    assert result.returncode == 1, result.stderr
+    assert (tmp_path / "Dockerfile").read_text() == text
+    [site] = json.loads(result.stdout)["sites"]
+    assert (site["status"], site["tag_digest"]) == ("platforms-dropped", single)
+    assert "drop linux/arm64" in site["reason"]
+
+
 def test_the_engine_gets_the_credentials_the_sdk_loads(
     daemon: RunningDaemon, tmp_path: Path
 ) -> None:

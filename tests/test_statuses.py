@@ -17,7 +17,15 @@ pytestmark = pytest.mark.registry
 
 AMD, ARM = ("linux", "amd64"), ("linux", "arm64")
 # The statuses of a pinned reference, which each format names with the same word.
-CHECKED = ("current", "stale", "missing", "tag-gone", "platform-missing", "platform-gone")
+CHECKED = (
+    "current",
+    "stale",
+    "missing",
+    "tag-gone",
+    "platform-missing",
+    "platform-gone",
+    "platforms-dropped",
+)
 
 
 def _documented(path: Path, heading: str) -> dict[str, str]:
@@ -68,6 +76,12 @@ def _platform_gone(pusher: Pusher, host: str, tmp_path: Path) -> str:
     return f"FROM {host}/st/platgone:1@{children[ARM]}\n"
 
 
+def _platforms_dropped(pusher: Pusher, host: str, tmp_path: Path) -> str:
+    index, _ = pusher.index("st/platsdropped", "1", content="old")
+    pusher.image("st/platsdropped", "1", platform=AMD, content="new")
+    return f"FROM {host}/st/platsdropped:1@{index}\n"
+
+
 def _error(pusher: Pusher, host: str, tmp_path: Path) -> str:
     (tmp_path / ".pinner.yaml").write_text("retries: 0\nconnect-timeout: 2\n")
     return f"FROM 127.0.0.1:{free_port()}/st/nowhere:1@sha256:{'0' * 64}\n"
@@ -96,6 +110,8 @@ SCENARIOS: list[tuple[str, Setup, tuple[str, ...], int]] = [
     ("platform-missing", _platform_missing, ("update",), 1),
     ("platform-gone", _platform_gone, ("check", "--stale"), 1),
     ("platform-gone", _platform_gone, ("update",), 1),
+    ("platforms-dropped", _platforms_dropped, ("check", "--stale"), 1),
+    ("platforms-dropped", _platforms_dropped, ("update",), 1),
     ("error", _error, ("check", "--stale"), 2),
     ("error", _error, ("update",), 2),
     ("added", _unpinned, ("pin",), 0),

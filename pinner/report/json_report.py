@@ -7,7 +7,7 @@ import json
 from pinner.outcome import Outcome, SiteResult, Status
 from pinner.reference import ImageReference
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def json_report(outcome: Outcome) -> str:
@@ -58,6 +58,7 @@ def _site(result: SiteResult) -> dict[str, object]:
         "tag": _tag(reference),
         "old_digest": result.old_digest,
         "new_digest": result.new_digest,
+        "tag_digest": result.tag_digest or result.new_digest,
         "status": result.status.value,
         "verdict": site.verdict.value,
         "reason": result.message,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pinner.outcome import BROKEN, Mode, Outcome, SiteResult, Status
+from pinner.outcome import BROKEN, FAILING, UNDECIDED, Mode, Outcome, SiteResult, Status
 from pinner.report import short, shown
 
 _CHANGES = (Status.ADDED, Status.UPDATED, Status.STALE, Status.UNPINNED, *sorted(BROKEN))
@@ -40,13 +40,26 @@ def markdown_report(outcome: Outcome) -> str:
             f"- `{image}` `{short(old)}` → `{short(new)}`: {text}"
             for (image, old, new), text in brought.items()
         ]
-    broken = [r for r in outcome.results if r.status in BROKEN]
-    if broken:
-        lines += ["", "#### A build will meet these", ""]
-        lines += [
-            f"- `{r.site.location}` `{shown(r)}`: **{r.status.value}**: {_cell(r.message)}"
-            for r in broken
-        ]
+    # A pin kept per-platform names the index its tag points to and what was written.
+    notes = [
+        r
+        for r in outcome.results
+        if r.status in (Status.UPDATED, Status.STALE) and r.tag_digest not in (None, r.new_digest)
+    ]
+    if notes:
+        lines += ["", "#### Kept per-platform", ""]
+        lines += [f"- `{r.site.location}` `{shown(r)}`: {_cell(r.message)}" for r in notes]
+    for heading, statuses in (
+        ("A build will meet these", FAILING),
+        ("Needs a decision (the pin is kept)", UNDECIDED),
+    ):
+        listed = [r for r in outcome.results if r.status in statuses]
+        if listed:
+            lines += ["", f"#### {heading}", ""]
+            lines += [
+                f"- `{r.site.location}` `{shown(r)}`: **{r.status.value}**: {_cell(r.message)}"
+                for r in listed
+            ]
     errors = [r for r in outcome.results if r.status is Status.ERROR and not r.unwritten]
     if errors or outcome.problems or outcome.errors:
         lines += ["", "#### Could not be checked", ""]

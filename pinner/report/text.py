@@ -88,11 +88,10 @@ def _line(result: SiteResult, outcome: Outcome, quiet: bool, colour: bool) -> st
     if status is Status.UNPINNED:
         return paint(f"{where}: {name} has no digest", "yellow", colour)
     if status is Status.STALE:
-        return paint(
-            f"{where}: stale {name}: tag moved from {result.old_digest} to {result.new_digest}",
-            "yellow",
-            colour,
-        )
+        moved = f"tag moved from {result.old_digest} to {result.tag_digest or result.new_digest}"
+        if result.tag_digest and result.tag_digest != result.new_digest:
+            moved += f"; update would write {result.new_digest}{note}"
+        return paint(f"{where}: stale {name}: {moved}", "yellow", colour)
     if status in BROKEN:
         now = f" (the tag now points to {result.new_digest})" if result.new_digest else ""
         return paint(f"{where}: {status.value} {name}: {result.message}{now}", "yellow", colour)

@@ -24,7 +24,7 @@ from pinner.resolve.errors import (
     ResolveError,
     UnreachableError,
 )
-from pinner.resolve.manifest import INDEX_MEDIA_TYPES, Manifest, Platform
+from pinner.resolve.manifest import INDEX_MEDIA_TYPES, Manifest, Platform, platform_entry
 
 if TYPE_CHECKING:
     import docker
@@ -64,9 +64,11 @@ class DockerResolver:
             name, what = f"{reference.repository}@{target}", f"manifest {target}"
         else:
             name, what = f"{reference.repository}:{target}", f"tag {target}"
-        digest, media_type, _ = self._descriptor(reference, name, what)
+        digest, media_type, platforms = self._descriptor(reference, name, what)
         is_index = media_type in INDEX_MEDIA_TYPES
-        return Manifest(digest, is_index, children_known=not is_index)
+        # The Engine names an index's platforms, though not their manifests.
+        offered = tuple(p for p in map(platform_entry, platforms) if p is not None)
+        return Manifest(digest, is_index, children_known=not is_index, offered=offered)
 
     def exists(self, reference: ImageReference, digest: str) -> bool:
         try:
@@ -78,13 +80,7 @@ class DockerResolver:
     def platform(self, reference: ImageReference, digest: str) -> Platform | None:
         name = f"{reference.repository}@{digest}"
         _, _, platforms = self._descriptor(reference, name, f"manifest {digest}")
-        if len(platforms) != 1:
-            return None
-        entry = platforms[0]
-        os_name, architecture = entry.get("os"), entry.get("architecture")
-        if not isinstance(os_name, str) or not isinstance(architecture, str):
-            return None
-        return Platform(os_name, architecture, str(entry.get("variant") or ""))
+        return platform_entry(platforms[0]) if len(platforms) == 1 else None
 
     def _descriptor(
         self, reference: ImageReference, name: str, what: str

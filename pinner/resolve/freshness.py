@@ -1,9 +1,17 @@
 """Is a pinned digest still what its tag points to? And if not, what replaces it?
 
-A reference pinned to one platform's manifest (a child of the tag's index)
-stays per-platform: it is refreshed to the same platform's manifest in the
-new index, and never moved to another platform: where the tag no longer
-offers that platform, the pin is left and reported.
+A reference pinned to one image manifest stays per-platform: it is refreshed
+to the same platform's manifest in the new index, and never moved to another
+platform: where the tag no longer offers that platform, the pin is left and
+reported. Once a tag has moved, the registry cannot tell a tag's own single
+manifest from one platform's manifest someone pinned on purpose, so a tag
+that turns into an index keeps such a pin per-platform too, and says so,
+naming the index the tag points to and the manifest written.
+
+A pinned index is refreshed only to an image that offers every platform the
+pin must keep: those it covers now, or those the configuration's
+``platforms:`` lists. Otherwise the pin is kept and reported
+``platforms-dropped``.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ class Freshness(enum.Enum):
     TAG_GONE = "tag-gone"  # the tag is gone, the pinned digest is still there
     PLATFORM_MISSING = "platform-missing"  # the pin has nothing for FROM --platform
     PLATFORM_GONE = "platform-gone"  # the tag no longer offers the pinned platform
+    PLATFORMS_DROPPED = "platforms-dropped"  # a refresh would lose platforms the pin must keep
     PRESENT = "present"  # a digest-only reference whose manifest exists
 
 
@@ -32,10 +41,18 @@ class Refresh:
     freshness: Freshness
     digest: str | None  # what the reference should be pinned to now, if anything
     note: str = ""  # per-platform pins, platforms, what is gone
+    tag_digest: str | None = None  # what the tag points to now, where it is not ``digest``
 
 
-def refresh(resolver: Resolver, reference: ImageReference, wanted: Platform | None) -> Refresh:
-    """Compare the pinned digest with what the tag points to now."""
+def refresh(
+    resolver: Resolver,
+    reference: ImageReference,
+    wanted: Platform | None,
+    keep: tuple[Platform, ...] = (),
+) -> Refresh:
+    """Compare the pinned digest with what the tag points to now. ``wanted`` is
+    the ``FROM --platform``; ``keep`` the platforms a refreshed index must
+    offer (none: those the pinned index offers)."""
     pinned = reference.digest
     assert pinned is not None, "only pinned references are refreshed"
     if reference.tag is None:
@@ -63,14 +80,15 @@ def refresh(resolver: Resolver, reference: ImageReference, wanted: Platform | No
     if child_platform is not None:
         if wanted is not None and not child_platform.matches(wanted):
             return _mismatch(child_platform, wanted)
-        return Refresh(Freshness.CURRENT, pinned, f"pinned to the {child_platform} manifest")
+        note = f"pinned to the {child_platform} manifest of the index tag {tag} points to"
+        return Refresh(Freshness.CURRENT, pinned, note, tag_digest=current)
     try:
         old = resolver.manifest(reference, pinned)
     except NotFoundError:
         # Nothing tells any more whether it was one platform's: follow the tag.
         return Refresh(Freshness.MISSING, current, "the pinned manifest is gone")
     if old.is_index:
-        return _index_moved(resolver, reference, latest, wanted)
+        return _index_moved(resolver, reference, old, latest, wanted, keep)
     return _platform_pin_moved(resolver, reference, old, latest, wanted)
 
 
@@ -83,18 +101,64 @@ def _digest_only(resolver: Resolver, reference: ImageReference, pinned: str) -> 
 
 
 def _index_moved(
-    resolver: Resolver, reference: ImageReference, latest: Manifest, wanted: Platform | None
+    resolver: Resolver,
+    reference: ImageReference,
+    old: Manifest,
+    latest: Manifest,
+    wanted: Platform | None,
+    keep: tuple[Platform, ...],
 ) -> Refresh:
     """A pinned index whose tag moved: follow the tag, unless the new image lacks
-    the platform the ``FROM`` builds for."""
-    if wanted is not None and not _offers(resolver, reference, latest, wanted):
+    the platform the ``FROM`` builds for, or a platform the pin must keep."""
+    tag = reference.tracked_tag
+    if wanted is not None:
+        if not _offers(resolver, reference, latest, wanted):
+            return Refresh(
+                Freshness.PLATFORM_GONE,
+                None,
+                f"tag {tag} now points to {latest.digest}, which has no {wanted} manifest;"
+                " the pin is kept",
+                tag_digest=latest.digest,
+            )
+        return Refresh(Freshness.STALE, latest.digest)
+    must = keep or platforms_of(resolver, reference, old)
+    offered = platforms_of(resolver, reference, latest)
+    if must is None or offered is None:
+        # Nothing to compare with: the tag is followed, and the report says so.
         return Refresh(
-            Freshness.PLATFORM_GONE,
-            None,
-            f"tag {reference.tracked_tag} now points to {latest.digest}, which has no"
-            f" {wanted} manifest; the pin is kept",
+            Freshness.STALE, latest.digest, f"tag {tag} moved; its platforms were not compared"
         )
-    return Refresh(Freshness.STALE, latest.digest)
+    lost = [platform for platform in must if not any(p.matches(platform) for p in offered)]
+    if not lost:
+        return Refresh(Freshness.STALE, latest.digest)
+    has = ", ".join(sorted({str(p) for p in offered})) or "no platform"
+    source = "that platforms: in the configuration lists" if keep else "that the pin covers"
+    return Refresh(
+        Freshness.PLATFORMS_DROPPED,
+        None,
+        f"tag {tag} now points to {latest.digest}, which has only {has}: a refresh would drop"
+        f" {', '.join(str(p) for p in lost)} {source}; the pin is kept. If this repository"
+        " no longer builds for them, list the platforms it builds for under platforms: in"
+        " .pinner.yaml",
+        tag_digest=latest.digest,
+    )
+
+
+def platforms_of(
+    resolver: Resolver, reference: ImageReference, manifest: Manifest
+) -> tuple[Platform, ...] | None:
+    """The platforms an image offers (an index's children, less attestations
+    and other entries for no platform); None where the resolver cannot tell."""
+    if manifest.is_index:
+        if manifest.children_known:
+            found = [platform for _, platform in manifest.children]
+        elif manifest.offered:
+            found = list(manifest.offered)
+        else:
+            return None
+        return tuple(p for p in found if p is not None and p.os != "unknown")
+    platform = resolver.platform(reference, manifest.digest)
+    return None if platform is None else (platform,)
 
 
 def _platform_pin_moved(
@@ -122,7 +186,17 @@ def _platform_pin_moved(
         child = latest.child_for(platform)
         if child is None:
             return _gone(tag, latest.digest, platform, "an index without a")
-        return Refresh(Freshness.STALE, child, f"kept per-platform ({platform})")
+        note = (
+            f"kept per-platform ({platform}): tag {tag} now points to the multi-platform index"
+            f" {latest.digest}, and {child} is its {platform} manifest"
+        )
+        if wanted is None:
+            note += (
+                f"; the pin was one {platform} manifest, so it stays one. To follow the index"
+                " instead, remove the digest and run pinner pin; to make the choice"
+                f" explicit, name the platform: FROM --platform={platform}"
+            )
+        return Refresh(Freshness.STALE, child, note, tag_digest=latest.digest)
     new_platform = resolver.platform(reference, latest.digest)
     if new_platform is None:
         raise ResolveError(
@@ -140,16 +214,15 @@ def _gone(tag: str, digest: str, platform: Platform, what: str) -> Refresh:
         None,
         f"tag {tag} now points to {what} {platform} manifest ({digest}); the {platform} pin"
         " is kept",
+        tag_digest=digest,
     )
 
 
 def _offers(
     resolver: Resolver, reference: ImageReference, manifest: Manifest, wanted: Platform
 ) -> bool:
-    if manifest.is_index:
-        return not manifest.children_known or manifest.child_for(wanted) is not None
-    platform = resolver.platform(reference, manifest.digest)
-    return platform is None or platform.matches(wanted)
+    offered = platforms_of(resolver, reference, manifest)
+    return offered is None or any(platform.matches(wanted) for platform in offered)
 
 
 def _check_platform(

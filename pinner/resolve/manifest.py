@@ -44,6 +44,7 @@ class Manifest:
     children: tuple[tuple[str, Platform | None], ...] = ()  # of an index
     config_digest: str | None = None  # of an image manifest
     children_known: bool = True  # False where the resolver cannot see inside an index
+    offered: tuple[Platform, ...] = ()  # an index's platforms, where its children are not known
 
     def child_for(self, platform: Platform) -> str | None:
         for digest, child_platform in self.children:
@@ -75,7 +76,7 @@ def parse_manifest(digest: str, media_type: str, body: bytes) -> Manifest:
             child = entry.get("digest") if isinstance(entry, dict) else None
             if not isinstance(child, str) or not is_sha256_digest(child):
                 raise ManifestError("an index entry without a valid digest")
-            children.append((child, _platform(entry.get("platform"))))
+            children.append((child, platform_entry(entry.get("platform"))))
         return Manifest(digest, True, tuple(children))
     config = document.get("config")
     config_digest = config.get("digest") if isinstance(config, dict) else None
@@ -91,10 +92,11 @@ def platform_from_config(body: bytes) -> Platform | None:
         document = json.loads(body)
     except ValueError:
         return None
-    return _platform(document) if isinstance(document, dict) else None
+    return platform_entry(document) if isinstance(document, dict) else None
 
 
-def _platform(value: object) -> Platform | None:
+def platform_entry(value: object) -> Platform | None:
+    """The platform an index entry's ``platform`` (or a config) names, if it names one."""
     if not isinstance(value, dict):
         return None
     os_name, architecture = value.get("os"), value.get("architecture")

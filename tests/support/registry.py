@@ -219,7 +219,7 @@ class Pusher:
         tag: str | None,
         *,
         media: str = "docker",
-        platform: tuple[str, str] = ("linux", "amd64"),
+        platform: tuple[str, ...] = ("linux", "amd64"),  # os, architecture[, variant]
         content: str = "",
         created: str = "2026-01-01T00:00:00Z",
     ) -> tuple[str, Descriptor]:
@@ -232,8 +232,7 @@ class Pusher:
         layer_tar = _tar_with_file("content.txt", f"{repository} {tag} {platform} {content}")
         layer = self.blob(repository, gzip.compress(layer_tar, mtime=0), layer_type)
         config_json = {
-            "architecture": platform[1],
-            "os": platform[0],
+            **_platform_json(platform),
             "created": created,
             "config": {"Labels": {"content": content}},
             "rootfs": {"type": "layers", "diff_ids": [sha256_digest(layer_tar)]},
@@ -255,14 +254,14 @@ class Pusher:
         tag: str,
         *,
         media: str = "docker",
-        platforms: Sequence[tuple[str, str]] = (("linux", "amd64"), ("linux", "arm64")),
+        platforms: Sequence[tuple[str, ...]] = (("linux", "amd64"), ("linux", "arm64")),
         content: str = "",
         created: Sequence[str] = (),
-    ) -> tuple[str, dict[tuple[str, str], str]]:
+    ) -> tuple[str, dict[tuple[str, ...], str]]:
         """Push a multi-platform image; return the index digest and each platform's.
         ``created`` gives the platforms' build dates in order (else the default)."""
         _, index_type, _, _ = _MEDIA[media]
-        children: dict[tuple[str, str], str] = {}
+        children: dict[tuple[str, ...], str] = {}
         entries = []
         dates = list(created) or ["2026-01-01T00:00:00Z"] * len(platforms)
         for platform, date in zip(platforms, dates, strict=True):
@@ -270,12 +269,14 @@ class Pusher:
                 repository, None, media=media, platform=platform, content=content, created=date
             )
             children[platform] = digest
-            entries.append(
-                descriptor.as_json()
-                | {"platform": {"os": platform[0], "architecture": platform[1]}}
-            )
+            entries.append(descriptor.as_json() | {"platform": _platform_json(platform)})
         body = _json_bytes({"schemaVersion": 2, "mediaType": index_type, "manifests": entries})
         return self.manifest(repository, tag, body, index_type), children
+
+
+def _platform_json(platform: tuple[str, ...]) -> dict[str, str]:
+    named = {"os": platform[0], "architecture": platform[1]}
+    return named | ({"variant": platform[2]} if len(platform) > 2 else {})
 
 
 def _json_bytes(value: object) -> bytes:
