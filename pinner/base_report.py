@@ -13,10 +13,11 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
+from pinner.dockerfile import Stage
 from pinner.families import Kind, image_kind
-from pinner.reference import ImageReference, parse_reference
+from pinner.reference import ImageReference, InvalidReferenceError, parse_reference
 from pinner.resolve.errors import ResolveError
-from pinner.resolve.facts import ImageFacts
+from pinner.resolve.facts import ImageFacts, is_placeholder_date
 from pinner.site import Site, SiteKind, Verdict
 
 REPORT_VERSION = 1
@@ -39,10 +40,21 @@ class Entry:
     facts: ImageFacts | None = None
     error: str = ""
     advice: list[tuple[str, str]] = field(default_factory=list)
+    stage_of: str = ""  # a stage's: the image it is built on, as written ("": not known)
+    base_kind: Kind | None = None  # a stage's: its image's family and libc, once looked up
 
     @property
     def kind_of_image(self) -> Kind:
+        if self.kind == "stage":
+            return self.base_kind or Kind("unknown", "unknown")
         return image_kind(self.reference, self.facts.os if self.facts else None)
+
+    @property
+    def shown_name(self) -> str:
+        """The name with, for a stage, what it is built on."""
+        if self.kind != "stage":
+            return self.name
+        return f"{self.name} (stage of {self.stage_of or 'an image not known before the build'})"
 
     @property
     def family(self) -> str:
@@ -53,26 +65,86 @@ class Entry:
         return self.kind_of_image.libc
 
 
-def entries(sites_by_file: list[list[Site]]) -> list[Entry]:
-    """One entry per unique image (and per stage name, and scratch)."""
+def entries(files: list[tuple[list[Site], list[Stage]]]) -> list[Entry]:
+    """One entry per unique image, and per stage name with the image it is
+    built on, and scratch. A file's stages are followed, through any number
+    of them, to the image the final stage is built on."""
     found: dict[str, Entry] = {}
-    for sites in sites_by_file:
+    for sites, stages in files:
+        images = stage_images(stages)
         froms = [s for s in sites if s.kind in _DOCKERFILE_FROM]
         last = froms[-1] if froms else None
         for site in sites:
-            entry = _entry_for(site, found)
+            entry = _entry_for(site, found, images, stages)
             if entry is None:
                 continue
             entry.used_at.append(site.location)
             entry.final = entry.final or site is last
+        if images:
+            final = found.get(_key_of(images[-1]))
+            if final is not None:
+                final.final = True
     return sorted(found.values(), key=lambda e: (e.kind != "image", e.name))
 
 
-def _entry_for(site: Site, found: dict[str, Entry]) -> Entry | None:
+def stage_images(stages: list[Stage]) -> list[str]:
+    """The image each stage is built on, as written, following the stages it
+    names ("scratch"; "" where not known before the build)."""
+    by_name: dict[str, str] = {}
+    images = []
+    for stage in stages:
+        image = by_name.get(stage.base.lower(), stage.base)
+        images.append(image)
+        if stage.name:
+            by_name[stage.name] = image
+    return images
+
+
+def _key_of(written: str) -> str:
+    """The key of the entry of an image as written ("scratch" for scratch)."""
+    if written == "scratch":
+        return "scratch"
+    try:
+        return _reference_key(parse_reference(written))
+    except InvalidReferenceError:
+        return ""
+
+
+def _reference_key(reference: ImageReference) -> str:
+    """One entry per image, tag and pinned digest, however the name is spelled."""
+    return f"{reference.lookup_key}@{reference.digest or ''}"
+
+
+def with_stage_bases(report: list[Entry]) -> list[Entry]:
+    """Each stage with the family and libc of the image it is built on, once
+    that image has been looked up."""
+    by_key = {_entry_key(entry): entry for entry in report}
+    settled = []
+    for entry in report:
+        if entry.kind == "stage" and entry.stage_of:
+            base = by_key.get(_key_of(entry.stage_of))
+            if base is not None:
+                entry = replace(entry, base_kind=base.kind_of_image)
+        settled.append(entry)
+    return settled
+
+
+def _entry_key(entry: Entry) -> str:
+    if entry.kind == "scratch":
+        return "scratch"
+    return "" if entry.reference is None else _reference_key(entry.reference)
+
+
+def _entry_for(
+    site: Site, found: dict[str, Entry], images: list[str], stages: list[Stage]
+) -> Entry | None:
     if site.verdict is Verdict.SCRATCH:
         return found.setdefault("scratch", Entry("scratch", "scratch"))
     if site.verdict is Verdict.STAGE:
-        return found.setdefault(f"stage {site.text.lower()}", Entry(site.text, "stage"))
+        of = _stage_image(site.stage, images, stages)
+        return found.setdefault(
+            f"stage {site.text.lower()} of {of}", Entry(site.text, "stage", stage_of=of)
+        )
     reference = site.reference
     if reference is None or site.verdict not in (
         Verdict.PIN,
@@ -81,12 +153,21 @@ def _entry_for(site: Site, found: dict[str, Entry]) -> Entry | None:
         Verdict.IGNORED,
     ):
         return None
-    key = f"{reference.lookup_key}@{reference.digest or ''}"
     written = reference.original.split("@")[0]
-    entry = found.setdefault(key, Entry(written, "image", reference))
+    entry = found.setdefault(_reference_key(reference), Entry(written, "image", reference))
     entry.pinned = reference.digest is not None
     entry.digest = reference.digest
     return entry
+
+
+def _stage_image(stage: str, images: list[str], stages: list[Stage]) -> str:
+    """The image the stage named (or numbered) ``stage`` is built on."""
+    if stage.isdigit():
+        return images[int(stage)] if int(stage) < len(images) else ""
+    for image, defined in zip(reversed(images), reversed(stages), strict=True):
+        if defined.name == stage:
+            return image
+    return ""
 
 
 def codename_candidates(tag: str | None, family: str) -> list[str]:
@@ -234,7 +315,7 @@ def _current(resolve: Callable[[ImageReference], str], reference: ImageReference
 
 
 def _date(created: str | None) -> datetime.date:
-    when = created or ""
+    when = "" if is_placeholder_date(created) else created or ""
     try:
         return datetime.datetime.fromisoformat(when.replace("Z", "+00:00")).date()
     except ValueError:
@@ -242,13 +323,19 @@ def _date(created: str | None) -> datetime.date:
 
 
 def age_days(created: str | None, today: datetime.date) -> int | None:
-    if created is None:
+    """Days since ``created``; None where that is not known (a reproducible build's date)."""
+    if created is None or is_placeholder_date(created):
         return None
     try:
         when = datetime.datetime.fromisoformat(created.replace("Z", "+00:00"))
     except ValueError:
         return None
     return (today - when.date()).days
+
+
+def _known(created: str | None) -> str | None:
+    """A build date, or None where it says nothing (a reproducible build's)."""
+    return None if is_placeholder_date(created) else created
 
 
 def _megabytes(size: int | None) -> str:
@@ -263,6 +350,7 @@ def as_json(report: list[Entry], today: datetime.date) -> str:
             {
                 "name": entry.name,
                 "kind": entry.kind,
+                "stage_of": entry.stage_of or None,
                 "image": entry.reference.repository if entry.reference else None,
                 "tag": entry.reference.tag if entry.reference else None,
                 "digest": entry.digest,
@@ -277,13 +365,14 @@ def as_json(report: list[Entry], today: datetime.date) -> str:
                         "digest": p.digest,
                         "size": p.size,
                         "layers": p.layers,
-                        "created": p.created,
+                        "created": _known(p.created),
                         "error": p.error or None,
                     }
                     for p in (facts.platforms if facts else ())
                 ],
-                "created": facts.created if facts else None,
+                "created": _known(facts.created if facts else None),
                 "age_days": age_days(facts.created if facts else None, today),
+                "reproducible_build": is_placeholder_date(facts.created if facts else None),
                 "advice": [{"code": code, "text": text} for code, text in entry.advice],
                 "error": entry.error or None,
             }
@@ -297,10 +386,13 @@ def _row(entry: Entry, today: datetime.date) -> list[str]:
     facts = entry.facts
     first = facts.platforms[0] if facts and facts.platforms else None
     platforms = ", ".join(p.platform or "single" for p in facts.platforms) if facts else ""
-    age = age_days(facts.created if facts else None, today)
-    built = f"{facts.created[:10]} ({age} days)" if facts and facts.created else ""
+    created = facts.created if facts else None
+    age = age_days(created, today)
+    built = f"{created[:10]} ({age} days)" if created and age is not None else ""
+    if is_placeholder_date(created):
+        built = "unknown (reproducible build)"
     return [
-        entry.name,
+        entry.shown_name,
         entry.family,
         entry.libc,
         _megabytes(first.size) if first else "",
@@ -323,7 +415,7 @@ def as_markdown(report: list[Entry], today: datetime.date) -> str:
     notes = [(e, code, text) for e in report for code, text in e.advice]
     if notes:
         lines += ["", "#### Advice", ""]
-        lines += [f"- `{e.name}` **{code}**: {text}" for e, code, text in notes]
+        lines += [f"- `{e.shown_name}` **{code}**: {text}" for e, code, text in notes]
     errors = [e for e in report if e.error]
     if errors:
         lines += ["", "#### Could not be checked", ""]

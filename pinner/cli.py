@@ -21,7 +21,8 @@ from pinner.interrupts import closed_after, leave_on_interrupt
 
 if TYPE_CHECKING:
     from pinner.config import Config
-    from pinner.outcome import Command, Mode, Outcome
+    from pinner.dockerfile import Stage
+    from pinner.outcome import Command, FileResult, Mode, Outcome
     from pinner.resolve.protocol import Resolver
     from pinner.site import Site
 
@@ -310,7 +311,7 @@ def report_command(
     facts = functools.partial(looker.image_facts, all_configs=all_platforms, fan_out=fan_out)
     with leave_on_interrupt(), closed_after(fan_out, looker):
         files, problems = scan_files(paths or [], settings, warm_up, governed)
-        found = base_report.entries([file.sites for file in files])
+        found = base_report.entries([(file.sites, _stages(file)) for file in files])
         # One token request per host for all of its images, as pin does.
         looker.prepare(entry.reference for entry in found if entry.reference is not None)
         work = {
@@ -320,7 +321,7 @@ def report_command(
             for index, entry in enumerate(found)
         }
         answered = in_parallel(work, at_once * _IMAGES_PER_WORKER)
-    report = [answered[index] for index in range(len(found))]
+    report = base_report.with_stage_bases([answered[index] for index in range(len(found))])
     today = datetime.datetime.now(datetime.timezone.utc).date()
     render = {
         Format.TEXT: base_report.as_text,
@@ -335,6 +336,16 @@ def report_command(
             print(f"{', '.join(entry.used_at)}: {entry.name}: {entry.error}", file=sys.stderr)
     failed = problems or any(entry.error for entry in report)
     raise typer.Exit(2 if failed else 0)
+
+
+def _stages(file: FileResult) -> list[Stage]:
+    """A Dockerfile's build stages; none for other files."""
+    from pinner.dockerfile import build_stages
+    from pinner.site import SiteKind
+
+    if not any(site.kind is SiteKind.FROM for site in file.sites):
+        return []
+    return build_stages(file.path, file.text)
 
 
 @app.command(
@@ -396,6 +407,7 @@ def resolve_command(
                     "digest": result.digest,
                     "platform": str(wanted) if wanted else None,
                     "error": result.error,
+                    "note": result.note,
                 }
                 for result in results
             ],
@@ -406,6 +418,9 @@ def resolve_command(
         for result in results:
             if result.digest is not None:
                 print(result.pinned)
+    for result in results:
+        if result.note is not None:
+            print(f"{result.text}: {result.note}", file=sys.stderr)
     for result in failed:
         print(f"{result.text}: {result.error}", file=sys.stderr)
     raise typer.Exit(2 if failed else 0)

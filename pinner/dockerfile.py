@@ -11,6 +11,7 @@ import bisect
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from typing import NamedTuple
 
 from pinner.dockerfile_args import ArgDeclaration, ArgUse, Use, arg_problem, declarations
 from pinner.dockerfile_lexer import Instruction, LexedDockerfile, Token, directives, lex
@@ -20,6 +21,15 @@ from pinner.reference import ImageReference
 from pinner.site import IGNORE_COMMENT, Site, SiteKind, Verdict, classify_literal
 
 _FROM_IN_SHELL_TEXT = re.compile(r"\s*FROM\s+(?:--\S+\s+)*(\S+)", re.IGNORECASE)
+
+
+class Stage(NamedTuple):
+    """A build stage: the name it is given (lower case; "" for none) and the
+    image or earlier stage its FROM names, with the ARG defaults filled in
+    ("" where a variable has no default)."""
+
+    name: str
+    base: str
 
 
 class _Scanner:
@@ -36,6 +46,7 @@ class _Scanner:
         self.stage_defaults: dict[str, str | None] = {}
         self.stage_count = 0
         self.stage_label = ""  # the stage being read: 'name', or #index
+        self.stage_list: list[Stage] = []  # every stage, in order
 
     def scan(self) -> list[Site]:
         # Classified as they are found, so that ``stages`` holds the earlier stages.
@@ -86,9 +97,13 @@ class _Scanner:
             yield Use(SiteKind.FROM, word, words[0].line, instruction.first_line, platform)
         self.stage_count += 1
         self.stage_label = f"#{self.stage_count - 1}"
+        base = (expand(words[0].text, self.global_defaults) or "") if words else ""
+        name = ""
         if len(words) >= 3 and words[1].text.lower() == "as":
-            self.stages.add(words[2].text.lower())
+            name = words[2].text.lower()
+            self.stages.add(name)
             self.stage_label = f"'{words[2].text}'"
+        self.stage_list.append(Stage(name, base))
 
     def _copy_uses(self, instruction: Instruction) -> Iterator[Use]:
         for flag, value in self._flag_values(_flags(self.lexed.words(instruction)), "--from="):
@@ -146,9 +161,10 @@ class _Scanner:
         elif value == "scratch":
             self._add(use, Verdict.SCRATCH, "scratch is the empty image")
         elif use.kind is not SiteKind.FROM and value.isdigit():
-            self._add(use, Verdict.STAGE, f"{value} is the index of a build stage")
+            self._add(use, Verdict.STAGE, f"{value} is the index of a build stage", stage=value)
         elif value.lower() in self.stages:
-            self._add(use, Verdict.STAGE, f"{value!r} names an earlier build stage")
+            reason = f"{value!r} names an earlier build stage"
+            self._add(use, Verdict.STAGE, reason, stage=value.lower())
         elif use.word.expands:
             self._classify_variable(use)
         else:
@@ -162,6 +178,7 @@ class _Scanner:
                 use,
                 Verdict.STAGE,
                 f"{use.value!r} names the earlier build stage {expanded!r} with the ARG defaults",
+                stage=expanded.lower(),
             )
             return
         if expanded == "scratch":
@@ -226,9 +243,12 @@ class _Scanner:
         reason: str,
         reference: ImageReference | None = None,
         insert_at: int | None = None,
+        stage: str = "",
     ) -> None:
         site = self._site(use.kind, use.start, use.end, verdict, reason, reference, insert_at)
-        self.sites.append(site._replace(platform=use.platform) if use.platform else site)
+        if use.platform or stage:
+            site = site._replace(platform=use.platform, stage=stage)
+        self.sites.append(site)
 
     def _site(
         self,
@@ -277,6 +297,13 @@ class _Scanner:
 def scan_dockerfile(path: str, text: str) -> list[Site]:
     """Every image reference in a Dockerfile, in file order."""
     return _Scanner(path, text).scan()
+
+
+def build_stages(path: str, text: str) -> list[Stage]:
+    """The Dockerfile's build stages in order; the last is the image it builds."""
+    scanner = _Scanner(path, text)
+    scanner.scan()
+    return scanner.stage_list
 
 
 def _flags(tokens: Iterable[Token]) -> list[Token]:

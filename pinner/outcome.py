@@ -75,13 +75,21 @@ class Change(NamedTuple):
         """``built 2026-10-01 → 2026-11-20, +2.1 MB on linux/amd64``, with what is known."""
         parts = []
         if self.old_created or self.new_created:
-            old, new = (self.old_created or "?")[:10], (self.new_created or "?")[:10]
+            old, new = _built(self.old_created), _built(self.new_created)
             parts.append(f"built {old} → {new}")
         if self.size_change is not None:
             sign = "+" if self.size_change >= 0 else "-"
             where = f" on {self.platform}" if self.platform else ""
             parts.append(f"{sign}{abs(self.size_change) / 1_000_000:.1f} MB{where}")
         return ", ".join(parts)
+
+
+def _built(created: str | None) -> str:
+    from pinner.resolve.facts import is_placeholder_date
+
+    if is_placeholder_date(created):
+        return "unknown (reproducible build)"
+    return (created or "?")[:10]
 
 
 class FileResult:

@@ -58,6 +58,7 @@ class Site(NamedTuple):
     reason: str = ""
     insert_at: int | None = None  # where the digest goes, when not right after the text
     platform: str = ""  # the literal --platform of the FROM, if any
+    stage: str = ""  # for a stage's name or index (verdict ``stage``): that stage, lower case
 
     @property
     def digest_offset(self) -> int:

@@ -242,3 +242,69 @@ def test_report_keeps_to_twice_jobs_requests_at_once(
     # Each image: its index, two platform manifests, one config.
     assert proxy.counts["GET manifest"] == 36 and proxy.counts["GET blob"] == 12
     assert proxy.most_in_flight == 8
+
+
+@pytest.mark.registry
+def test_stages_are_followed_to_the_image_they_are_built_on(
+    registry: RunningRegistry, pusher: Pusher, tmp_path: Path
+) -> None:
+    host = registry.host
+    pusher.image("library/python", "3.11", content="stages")
+    pusher.image("library/python", "3.11-slim", content="stages slim")
+    full = f"{host}/library/python:3.11"
+    (tmp_path / "Dockerfile").write_text(
+        f"ARG BASE={full}\n"
+        "FROM ${BASE} AS base\n"
+        "RUN make\n"
+        "FROM base AS mid\n"
+        "COPY --from=0 /a /a\n"
+        "FROM mid AS final\n"
+    )
+
+    result = run_pinner("report", "--format", "json", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    images = {image["name"]: image for image in json.loads(result.stdout)["images"]}
+    image = images[full]
+    assert (image["family"], image["libc"], image["final_stage"]) == ("full", "glibc", True)
+    assert [item["code"] for item in image["advice"]] == ["full-final-stage"]
+    assert f"{full}-slim exists" in image["advice"][0]["text"]
+    for stage in ("base", "mid", "0"):
+        row = images[stage]
+        assert (row["kind"], row["stage_of"], row["family"], row["libc"]) == (
+            "stage",
+            full,
+            "full",
+            "glibc",
+        ), stage
+    assert images["mid"]["final_stage"] is True  # the final stage is built on it
+    assert "scratch" not in images
+    text = run_pinner("report", cwd=tmp_path).stdout
+    assert f"mid (stage of {full})" in text
+    assert "scratch" not in text
+    markdown = run_pinner("report", "--format", "markdown", cwd=tmp_path).stdout
+    assert f"`base (stage of {full})` | full | glibc" in markdown
+
+
+@pytest.mark.registry
+def test_a_reproducible_build_date_is_unknown_and_never_old(
+    registry: RunningRegistry, pusher: Pusher, tmp_path: Path
+) -> None:
+    host = registry.host
+    epoch = "1970-01-01T00:00:00Z"
+    old, _ = pusher.image("distroless/static", "12-nonroot", content="old", created=epoch)
+    pusher.image("distroless/static", "12-nonroot", content="new", created="2026-06-01T00:00:00Z")
+    assert _skopeo_created(f"{host}/distroless/static@{old}").startswith("1970-01-01")
+    (tmp_path / "Dockerfile").write_text(f"FROM {host}/distroless/static:12-nonroot@{old}\n")
+
+    result = run_pinner("report", "--format", "json", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    [image] = json.loads(result.stdout)["images"]
+    assert (image["created"], image["age_days"], image["reproducible_build"]) == (None, None, True)
+    assert [p["created"] for p in image["platforms"]] == [None]
+    assert image["advice"] == []  # no old-base: the date says nothing
+    text = run_pinner("report", cwd=tmp_path).stdout
+    assert "unknown (reproducible build)" in text and "1970" not in text
+    markdown = run_pinner("report", "--format", "markdown", cwd=tmp_path).stdout
+    assert "unknown (reproducible build)" in markdown and "1970" not in markdown

@@ -88,3 +88,45 @@ def test_a_platform_the_image_lacks_is_an_error(
     ]
     usage = run_pinner("resolve", "--platform", "arm64", f"{host}/res/few:1", cwd=tmp_path)
     assert usage.returncode == 2 and "expected os/arch[/variant]" in usage.stderr
+
+
+def test_a_digest_given_alone_is_printed_as_given(
+    registry: RunningRegistry, pusher: Pusher, tmp_path: Path
+) -> None:
+    host = registry.host
+    single, _ = pusher.image("res/bydigest", "1", content="by digest")
+    index, children = pusher.index("res/bydigestmulti", "1", content="by digest")
+    assert skopeo_digest(f"{host}/res/bydigest@{single}") == single
+
+    result = run_pinner("resolve", f"{host}/res/bydigest@{single}", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == f"{host}/res/bydigest@{single}\n"  # no tag that may not exist
+
+    arm = run_pinner(
+        "resolve", "--platform", "linux/arm64", f"{host}/res/bydigestmulti@{index}", cwd=tmp_path
+    )
+    assert (arm.returncode, arm.stdout) == (0, f"{host}/res/bydigestmulti@{children[ARM]}\n")
+
+
+def test_a_digest_the_tag_no_longer_points_to_is_said(
+    registry: RunningRegistry, pusher: Pusher, tmp_path: Path
+) -> None:
+    host = registry.host
+    old, _ = pusher.image("res/movedtag", "1", content="old")
+    new, _ = pusher.image("res/movedtag", "1", content="new")
+    assert skopeo_digest(f"{host}/res/movedtag:1") == new
+
+    result = run_pinner("resolve", f"{host}/res/movedtag:1@{old}", cwd=tmp_path)
+
+    assert result.returncode == 0
+    assert result.stdout == f"{host}/res/movedtag:1@{new}\n"
+    assert result.stderr == (
+        f"{host}/res/movedtag:1@{old}: tag 1 points to {new}, not to the digest given ({old})\n"
+    )
+    current = run_pinner("resolve", f"{host}/res/movedtag:1@{new}", cwd=tmp_path)
+    assert (current.returncode, current.stderr) == (0, "")
+    as_json = run_pinner(
+        "resolve", "--format", "json", f"{host}/res/movedtag:1@{old}", cwd=tmp_path
+    )
+    [entry] = json.loads(as_json.stdout)["references"]
+    assert entry["digest"] == new and old in entry["note"]

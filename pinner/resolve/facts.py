@@ -28,6 +28,17 @@ class ImageFacts:
     os: str | None
 
 
+# Reproducible builds (distroless, ko, Bazel's rules_oci, nix) write a fixed
+# date on purpose: the Unix epoch, or Go's zero time. It says nothing of when
+# the image was built.
+_PLACEHOLDER_DAYS = ("1970-01-01", "0001-01-01")
+
+
+def is_placeholder_date(created: str | None) -> bool:
+    """True for the fixed date a reproducible build writes as ``created``."""
+    return created is not None and created.startswith(_PLACEHOLDER_DAYS)
+
+
 def platform_children(
     digest: str, media_type: str, document: object
 ) -> list[tuple[str, str | None]]:
