@@ -151,6 +151,7 @@ def _entry_for(
         Verdict.PINNED,
         Verdict.DIGEST_ONLY,
         Verdict.IGNORED,
+        Verdict.NOT_PLAIN,
     ):
         return None
     written = reference.original.split("@")[0]

@@ -26,13 +26,19 @@ if TYPE_CHECKING:
     from pinner.resolve.protocol import Resolver
     from pinner.site import Site
 
+_SUMMARY = (
+    "Pin container image references to content digests, in place: in Dockerfiles,"
+    " compose files, GitHub Actions workflows and actions, Kubernetes manifests and"
+    " GitLab CI files."
+)
+
 app = typer.Typer(
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
-    help="Pin container image references in Dockerfiles and compose files to content digests.",
+    help=_SUMMARY,
     epilog="Exit codes: 0 done, 1 a check found work, 2 usage error or a lookup or file failed.",
 )
 
@@ -72,14 +78,15 @@ def _root(
         ),
     ] = False,
 ) -> None:
-    """Pin container image references in Dockerfiles and compose files to content digests."""
+    """Pin container image references to content digests, in place."""
 
 
 Paths = Annotated[
     list[str] | None,
     typer.Argument(
-        help="Files or folders; folders are searched for Dockerfiles and compose files."
-        " Default: the current folder.",
+        help="Files or folders; folders are searched for every kind of file pinner reads"
+        " (Dockerfiles, compose files, GitHub Actions workflows and actions, Kubernetes"
+        " manifests, GitLab CI files). Default: the current folder.",
         show_default=False,
     ),
 ]
@@ -193,7 +200,7 @@ _rewriting_command(
     "Add the digest each image's tag points to, in place: python:3.12 becomes"
     " python:3.12@sha256:...; untagged images are written name:latest@sha256:....",
     (
-        "pinner pin                      # every Dockerfile and compose file here",
+        "pinner pin                      # every file here that names images",
         "pinner pin --dry-run Dockerfile # show the diff, write nothing",
         "pinner pin --check              # exit 1 while anything is unpinned",
     ),

@@ -19,7 +19,13 @@ from pinner.discover import may_be_compose
 from pinner.expansion import COMPOSE_ADVICE, trailing_expansion
 from pinner.reference import ImageReference
 from pinner.site import Site, SiteKind, Verdict, classify_literal
-from pinner.yaml_scalars import compose_or_fail, compose_yaml, lookup, scalar_site
+from pinner.yaml_scalars import (
+    compose_or_fail,
+    compose_yaml,
+    lookup,
+    refuse_duplicate_keys,
+    scalar_site,
+)
 
 
 @dataclass
@@ -53,6 +59,7 @@ def scan_if_compose(path: str, text: str) -> ComposeScan | None:
         return None
     if not any(_is_compose(root) for root in roots):
         return None
+    refuse_duplicate_keys(path, roots)
     return ComposeScan(_sites(path, text, roots), _references(roots))
 
 

@@ -322,7 +322,7 @@ def _literal(value: str, word: Word) -> tuple[Verdict, str, ImageReference | Non
     digest = reference.digest if reference is not None else None
     if verdict is Verdict.PINNED and digest and not word.ends_in_one_piece(len(digest) + 1):
         return (
-            Verdict.IGNORED,
+            Verdict.NOT_PLAIN,
             "the digest is split by quotes or a line break; write it in one piece to refresh it",
             reference,
         )

@@ -25,6 +25,10 @@ class FileError(Exception):
 
 def decode(path: str, data: bytes) -> str:
     """Decode UTF-8, keeping a BOM and every line ending as characters of the text."""
+    encoding = _wide_encoding(data)
+    if encoding is not None:
+        message = f"{encoding} text is not supported (save it as UTF-8); left unchanged"
+        raise FileError(path, message)
     if b"\0" in data:
         raise FileError(path, "binary file (contains NUL bytes); left unchanged")
     try:
@@ -33,6 +37,19 @@ def decode(path: str, data: bytes) -> str:
         line = data.count(b"\n", 0, error.start) + 1
         byte = data[error.start]
         raise FileError(path, f"not UTF-8 text (byte 0x{byte:02x}); left unchanged", line) from None
+
+
+_WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """UTF-16 or UTF-32, by the byte-order mark the text starts with."""
+    return next((name for bom, name in _WIDE_BOMS if data.startswith(bom)), None)
 
 
 def read_text(path: Path, shown_as: str) -> str:

@@ -9,7 +9,7 @@ from pinner.config import Config
 from pinner.discover import Candidate
 from pinner.edit import Edit, unified_diff
 from pinner.files import FileError
-from pinner.site import Site
+from pinner.site import STRICT_VERDICTS, Site
 
 
 class Command(enum.Enum):
@@ -159,6 +159,17 @@ class Outcome:
     def unwritten_files(self) -> list[FileResult]:
         return [file for file in self.files if file.write_error is not None]
 
+    @property
+    def strict_findings(self) -> list[SiteResult]:
+        """References pinner had to skip, in files under ``strict``: findings."""
+        return [
+            result
+            for file in self.files
+            if file.config.strict
+            for result in file.results
+            if is_strict_finding(result)
+        ]
+
     def count(self, status: Status) -> int:
         return self.counts().get(status, 0)
 
@@ -176,4 +187,12 @@ class Outcome:
         if self.mode is Mode.CHECK and self.changed_files:
             return 1
         found = FINDINGS if self.command is Command.CHECK else BROKEN
-        return 1 if any(result.status in found for result in self.results) else 0
+        if any(result.status in found for result in self.results):
+            return 1
+        return 1 if self.strict_findings else 0
+
+
+def is_strict_finding(result: SiteResult) -> bool:
+    """A reference skipped although it may name an image (a variable, a block
+    scalar): a finding where ``strict`` is on."""
+    return result.status is Status.SKIPPED and result.site.verdict in STRICT_VERDICTS

@@ -36,7 +36,12 @@ class Verdict(str, enum.Enum):
     DIGEST_ONLY = "digest-only"  # a digest without a tag: nothing to track
     IGNORED = "ignored"  # the user asked pinner to leave it alone
     HEREDOC = "heredoc"  # shell text in a heredoc body, not an instruction
+    NOT_PLAIN = "not-plain"  # a block scalar, spread over lines, escaped, or a split digest
     INVALID = "invalid"  # not a reference Docker would accept
+
+
+# What pinner had to skip although it may name an image: findings with --strict.
+STRICT_VERDICTS = frozenset({Verdict.VARIABLE, Verdict.NOT_PLAIN})
 
 
 class Site(NamedTuple):

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.reader import ReaderError
 
 from pinner.files import FileError
 from pinner.reference import ImageReference
@@ -45,9 +46,15 @@ def compose_yaml(text: str, *, pure: bool = False) -> list[Node]:
 
 
 def compose_or_fail(path: str, text: str) -> list[Node]:
-    """The node trees, or :class:`FileError` naming the line when the text is not YAML."""
+    """The node trees, or :class:`FileError` naming the line when the text is
+    not YAML or a mapping holds a key twice."""
     try:
-        return compose_yaml(text)
+        roots = compose_yaml(text)
+    except ReaderError as error:  # a character YAML does not allow, at a character index
+        body_start = len(BOM) if text.startswith(BOM) else 0
+        at = text.count("\n", 0, body_start + error.position) + 1
+        problem = f"character #x{error.character:04x} is not allowed in YAML"
+        raise FileError(path, f"invalid YAML: {problem}; left unchanged", at) from None
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -57,6 +64,35 @@ def compose_or_fail(path: str, text: str) -> list[Node]:
         raise FileError(path, f"invalid YAML: {problem}; left unchanged", line) from None
     except (YAMLError, RecursionError) as error:
         raise FileError(path, f"invalid YAML: {type(error).__name__}; left unchanged") from None
+    refuse_duplicate_keys(path, roots)
+    return roots
+
+
+def refuse_duplicate_keys(path: str, roots: list[Node]) -> None:
+    """:class:`FileError` naming the line of the second of two equal keys in one
+    mapping: docker compose, kubectl and GitLab refuse such a file, and which
+    value pinner would read is anyone's guess."""
+    seen: set[int] = set()
+    pending: list[Node] = list(roots)
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            continue  # an alias of a node already checked
+        seen.add(id(node))
+        if isinstance(node, SequenceNode):
+            pending.extend(node.value)
+        elif isinstance(node, MappingNode):
+            first_lines: dict[tuple[object, object], int] = {}
+            for key, value in node.value:
+                pending.append(value)
+                if not isinstance(key, ScalarNode) or key.tag == _MERGE_TAG or key.value == "<<":
+                    continue
+                line = key.start_mark.line + 1
+                first = first_lines.get((key.tag, key.value))
+                if first is not None:
+                    message = f"duplicate key '{key.value}' (first on line {first}); left unchanged"
+                    raise FileError(path, message, line)
+                first_lines[(key.tag, key.value)] = line
 
 
 @functools.lru_cache(maxsize=2)
@@ -127,14 +163,14 @@ def scalar_site(
     start = max(end - len(value), 0)
     if node.style in ("|", ">"):
         verdict, reason, reference, insert_at = (
-            Verdict.IGNORED,
+            Verdict.NOT_PLAIN,
             "a block scalar; write the image on one line to pin it",
             None,
             None,
         )
     elif text[start:end] != value:
         verdict, reason, reference, insert_at = (
-            Verdict.IGNORED,
+            Verdict.NOT_PLAIN,
             "the value is spread over lines or uses escapes; write it plainly to pin it",
             None,
             None,

@@ -180,7 +180,7 @@ def test_read_as_buildkit_reads_fix(src: str, expected: str) -> None:
         pytest.param(
             f'ARG V="3.18@sha"256:{HEX}\nFROM alpine:$V\n',
             SiteKind.ARG_DEFAULT,
-            Verdict.IGNORED,
+            Verdict.NOT_PLAIN,
             "digest is split",
             id="arg-digest-split-by-quotes",
         ),

@@ -42,7 +42,7 @@ def test_json_report_schema(tmp_path: Path) -> None:
     result = run_pinner("check", "--format", "json", cwd=tmp_path)
     assert result.returncode == 2
     report = json.loads(result.stdout)
-    assert report["version"] == 2
+    assert report["version"] == 3
     assert (report["command"], report["mode"]) == ("check", "check")
     assert report["sites"][1] == {
         "file": "Dockerfile",
@@ -55,6 +55,7 @@ def test_json_report_schema(tmp_path: Path) -> None:
         "tag": "latest",
         "old_digest": None,
         "new_digest": None,
+        "tag_digest": None,
         "status": "unpinned",
         "verdict": "pin",
         "reason": "no digest",
@@ -72,6 +73,7 @@ def test_json_report_schema(tmp_path: Path) -> None:
     ]
     assert report["summary"]["unpinned"] == 1
     assert report["summary"]["pinned"] == 1
+    assert report["summary"]["strict_findings"] == 0
     assert report["summary"]["exit_code"] == 2
     assert result.stderr.startswith("bad.Dockerfile:1: not UTF-8")
 

@@ -127,7 +127,7 @@ def test_compose_fix(src: str, expected: str | None) -> None:
         ),
         pytest.param(
             "services:\n  app:\n    image: |\n      nginx:1.25\n",
-            Verdict.IGNORED,
+            Verdict.NOT_PLAIN,
             "block scalar",
             id="block",
         ),
@@ -142,13 +142,13 @@ def test_compose_fix(src: str, expected: str | None) -> None:
         ),
         pytest.param(
             'services:\n  app:\n    image: "nginx\\x3a1.25"\n',
-            Verdict.IGNORED,
+            Verdict.NOT_PLAIN,
             "escapes",
             id="escape",
         ),
         pytest.param(
             "services:\n  app:\n    image: docker.io/library\n      /nginx:1.25\n",
-            Verdict.IGNORED,
+            Verdict.NOT_PLAIN,
             "spread over lines",
             id="multiline-plain",
         ),

@@ -80,14 +80,14 @@ def test_nothing_found_is_said_and_is_not_an_error(tmp_path: Path) -> None:
     result = run_pinner("check", cwd=tmp_path)
     assert (result.returncode, result.stdout, result.stderr) == (
         0,
-        "no Dockerfile or compose file under .\n",
+        "no file of the kinds pinner reads under .\n",
         "",
     )
     pin = run_pinner("pin", "docs", cwd=tmp_path)
     assert pin.returncode == 2  # a path that does not exist is an error
     (tmp_path / "docs").mkdir()
     pin = run_pinner("pin", "docs", cwd=tmp_path)
-    assert (pin.returncode, pin.stderr) == (0, "no Dockerfile or compose file under docs\n")
+    assert (pin.returncode, pin.stderr) == (0, "no file of the kinds pinner reads under docs\n")
 
 
 def test_force_exclude_applies_exclude_to_named_files(tmp_path: Path) -> None:

@@ -137,7 +137,7 @@ def test_pin_fix(src: str, expected: str) -> None:
         pytest.param(
             f"FROM python:3.12@sha256:{HEX} AS Base\nFROM BASE\n", Verdict.STAGE, id="stage-case"
         ),
-        pytest.param(f"FROM python:3.12@sha\\\n256:{HEX}\n", Verdict.IGNORED, id="split-digest"),
+        pytest.param(f"FROM python:3.12@sha\\\n256:{HEX}\n", Verdict.NOT_PLAIN, id="split-digest"),
     ],
 )
 def test_pin_noop(src: str, verdict: Verdict) -> None:

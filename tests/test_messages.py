@@ -32,7 +32,7 @@ def test_markdown_offline_says_freshness_was_not_checked(tmp_path: Path) -> None
 def test_markdown_with_no_file_says_so(tmp_path: Path) -> None:
     result = run_pinner("check", "--format", "markdown", cwd=tmp_path)
     assert (result.returncode, result.stderr) == (0, "")
-    assert "No Dockerfile or compose file under `.`." in result.stdout
+    assert "No file of the kinds pinner reads under `.`." in result.stdout
 
 
 def test_markdown_with_a_registry_down_claims_nothing(tmp_path: Path) -> None:

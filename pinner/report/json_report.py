@@ -31,6 +31,7 @@ def json_report(outcome: Outcome) -> str:
             "changed_files": sorted(file.path for file in outcome.changed_files),
             "unwritten_files": sorted(file.path for file in outcome.unwritten_files),
             **{status.value: counts.get(status, 0) for status in Status},
+            "strict_findings": len(outcome.strict_findings),
             "exit_code": outcome.exit_code(),
         },
     }

@@ -71,6 +71,10 @@ def markdown_report(outcome: Outcome) -> str:
         lines += [
             f"- `{file.path}`: {_cell(file.write_error or '')}" for file in outcome.unwritten_files
         ]
+    strict = outcome.strict_findings
+    if strict:
+        lines += ["", "#### Skipped, and findings under strict", ""]
+        lines += [f"- `{r.site.location}` `{shown(r)}`: {_cell(r.message)}" for r in strict]
     skipped = outcome.count(Status.SKIPPED)
     if skipped:
         lines += [
@@ -86,7 +90,7 @@ def markdown_report(outcome: Outcome) -> str:
 def _nothing_to_change(outcome: Outcome) -> str:
     """What an empty table means, saying no more than was checked."""
     if not outcome.files and not outcome.problems and not outcome.errors:
-        return f"No Dockerfile or compose file under `{' '.join(outcome.paths) or '.'}`."
+        return f"No file of the kinds pinner reads under `{' '.join(outcome.paths) or '.'}`."
     results = outcome.results
     if outcome.errors or outcome.problems or any(r.status is Status.ERROR for r in results):
         return "Nothing to change in what could be checked; what could not is listed below."

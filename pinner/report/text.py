@@ -49,12 +49,16 @@ def report_lines(
     references, which need nothing either.
     """
     lines = [(paint(str(problem), "red", colour), True) for problem in outcome.problems]
+    strict = {id(result) for result in outcome.strict_findings}
     for result in outcome.results:
         if not verbose and result.site.verdict in (Verdict.STAGE, Verdict.SCRATCH):
             continue
         if not verbose and result.status is Status.CURRENT:
             continue
-        line = _line(result, outcome, quiet, colour)
+        if id(result) in strict:
+            line: str | None = paint(_skipped(result) + " (a finding: strict)", "yellow", colour)
+        else:
+            line = _line(result, outcome, quiet, colour)
         if line is not None:
             lines.append((line, result.status is Status.ERROR))
     if not quiet and not outcome.errors:  # a run that stopped early has nothing to sum up
@@ -98,8 +102,12 @@ def _line(result: SiteResult, outcome: Outcome, quiet: bool, colour: bool) -> st
     if status is Status.CURRENT:
         return f"{where}: current {name}{note}"
     if status is Status.SKIPPED:
-        return f"{where}: skipped {name}: {result.message}"
+        return _skipped(result)
     return None
+
+
+def _skipped(result: SiteResult) -> str:
+    return f"{result.site.location}: skipped {shown(result)}: {result.message}"
 
 
 def _summary(outcome: Outcome) -> str:
@@ -122,6 +130,9 @@ def _summary(outcome: Outcome) -> str:
     invalid = sum(r.site.verdict is Verdict.INVALID for r in outcome.results)
     if invalid:
         parts.append(f"{_n(invalid, 'invalid reference')}")
+    strict = len(outcome.strict_findings)
+    if strict:
+        parts.append(f"{_n(strict, 'reference')} skipped, findings under strict")
     unwritten = sum(r.unwritten for r in outcome.results)
     if counts[Status.ERROR] - invalid - unwritten:
         failed = counts[Status.ERROR] - invalid - unwritten
@@ -132,10 +143,18 @@ def _summary(outcome: Outcome) -> str:
         parts.append(f"could not write {_n(len(outcome.unwritten_files), 'file')}")
     if not outcome.files and not outcome.problems:
         where = " ".join(outcome.paths) or "."
-        return f"no Dockerfile or compose file under {where}"
+        return f"no file of the kinds pinner reads under {where}"
     if not parts:
-        parts.append("nothing to do" if outcome.command is not Command.PIN else "nothing to pin")
+        parts.append(_nothing_left(outcome.command, counts[Status.PINNED]))
     return "; ".join(parts)
+
+
+def _nothing_left(command: Command, pinned: int) -> str:
+    if command is Command.PIN:
+        return "nothing to pin"
+    if command is Command.CHECK:
+        return f"all {_n(pinned, 'reference')} pinned" if pinned else "no image reference to check"
+    return "nothing to do"
 
 
 def _n(count: int, noun: str) -> str:
