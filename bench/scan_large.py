@@ -13,8 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from pinner.dockerfile import scan_dockerfile
 from pinner.files import read_text
+from pinner.kinds.dockerfile import scan_dockerfile
 
 TARGET_SECONDS = 1.0
 SIZE = 5 * 1024 * 1024

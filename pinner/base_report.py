@@ -13,8 +13,8 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
-from pinner.dockerfile import Stage
 from pinner.families import Kind, image_kind
+from pinner.kinds.dockerfile import Stage
 from pinner.reference import ImageReference, InvalidReferenceError, parse_reference
 from pinner.resolve.errors import ResolveError
 from pinner.resolve.facts import ImageFacts, is_placeholder_date

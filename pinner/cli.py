@@ -21,7 +21,7 @@ from pinner.interrupts import closed_after, leave_on_interrupt
 
 if TYPE_CHECKING:
     from pinner.config import Config
-    from pinner.dockerfile import Stage
+    from pinner.kinds.dockerfile import Stage
     from pinner.outcome import Command, FileResult, Mode, Outcome
     from pinner.resolve.protocol import Resolver
     from pinner.site import Site
@@ -347,7 +347,7 @@ def report_command(
 
 def _stages(file: FileResult) -> list[Stage]:
     """A Dockerfile's build stages; none for other files."""
-    from pinner.dockerfile import build_stages
+    from pinner.kinds.dockerfile import build_stages
     from pinner.site import SiteKind
 
     if not any(site.kind is SiteKind.FROM for site in file.sites):

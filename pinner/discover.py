@@ -8,50 +8,15 @@ whatever their name (that is how pre-commit passes them).
 
 from __future__ import annotations
 
-import enum
-import fnmatch
 import os
-import re
 import subprocess
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 from pinner.files import FileError
+from pinner.kinds import COMPOSE, DOCKERFILE, KUBERNETES, FileKind, kind_of, name_says_compose
 
-
-class FileKind(enum.Enum):
-    DOCKERFILE = "dockerfile"
-    COMPOSE = "compose"
-    GHA_WORKFLOW = "github-workflow"  # .github/workflows/*.yml
-    GHA_ACTION = "github-action"  # action.yml: an action's metadata
-    GITLAB_CI = "gitlab-ci"  # .gitlab-ci.yml
-    KUBERNETES = "kubernetes"  # any other YAML file: a manifest if its text says so
-
-
-_DOCKERFILE_PATTERNS = (
-    "Dockerfile",
-    "dockerfile",  # the Docker CLI falls back to it
-    "Containerfile",
-    "Dockerfile[-._]*",
-    "Containerfile[-._]*",
-    "*.Dockerfile",
-    "*.dockerfile",
-    "*.Containerfile",
-    "*.containerfile",
-)
-_COMPOSE_PATTERNS = (
-    "compose.yml",
-    "compose.yaml",
-    "compose.*.yml",
-    "compose.*.yaml",
-    "*.compose.yml",
-    "*.compose.yaml",
-    "docker-compose*.yml",
-    "docker-compose*.yaml",
-)
-# Editors' and patch tools' leftovers are never read, whatever their stem.
-_BACKUP_SUFFIXES = (".bak", ".orig", ".rej", ".swp", "~")
 _SKIPPED_FOLDERS = frozenset(
     {".git", ".hg", ".svn", "node_modules", "vendor", ".venv", "venv", "__pycache__", ".tox"}
 )
@@ -71,10 +36,12 @@ class Candidate(NamedTuple):
     ) -> Candidate:
         return cls(path, shown_as, kind, root, named, _identity(path))
 
-    def follow(self, reference: str, line: int) -> tuple[Candidate | None, FileError | None]:
-        """The file that this one includes or extends, on ``line``: of the same
-        kind, relative to this file (GitLab's local includes: to the root)."""
-        from_root = self.kind is FileKind.GITLAB_CI
+    def follow(
+        self, reference: str, line: int, kind: FileKind
+    ) -> tuple[Candidate | None, FileError | None]:
+        """The file that this one, of ``kind``, includes or extends on ``line``: of
+        the same kind, relative to this file (or to the root, as GitLab's are)."""
+        from_root = kind.includes_from_root
         folder = self.root if from_root else self.path.parent
         shown_folder = str(self.root) if from_root else os.path.dirname(self.shown_as)
         path = Path(os.path.normpath(folder / reference))
@@ -85,7 +52,6 @@ class Candidate(NamedTuple):
         if not Path(os.path.realpath(path)).is_relative_to(os.path.realpath(self.root)):
             message = f"outside {self.root} ({where}); not followed (name it to pin it)"
             return None, FileError(shown, message)
-        kind = FileKind.GITLAB_CI if from_root else FileKind.COMPOSE
         return Candidate.at(path, shown, kind, self.root), None
 
     def link_problem(self) -> FileError | None:
@@ -100,64 +66,6 @@ class Candidate(NamedTuple):
             f"a symbolic link to {target}, outside {self.root}; not followed"
             " (name the target to pin it)",
         )
-
-
-_WORKFLOW = re.compile(r"(^|/)\.github/workflows/[^/]+\.ya?ml\Z")
-_ACTION = re.compile(r"(^|/)action\.ya?ml\Z")
-
-
-# YAML files that are never manifests: tools' own configuration.
-_NOT_MANIFESTS = frozenset(
-    {".pinner.yaml", ".pre-commit-config.yaml", ".pre-commit-hooks.yaml", ".yamllint.yaml"}
-)
-
-
-def kind_of(path: str) -> FileKind | None:
-    """The kind of file a path (relative, with ``/``) names, or None."""
-    if _WORKFLOW.search(path):
-        return FileKind.GHA_WORKFLOW
-    if _ACTION.search(path):
-        return FileKind.GHA_ACTION
-    name = path.rsplit("/", 1)[-1]
-    if name == ".gitlab-ci.yml":
-        return FileKind.GITLAB_CI
-    kind = kind_by_name(name)
-    if kind is None and name.endswith((".yaml", ".yml")) and name not in _NOT_MANIFESTS:
-        return FileKind.KUBERNETES
-    return kind
-
-
-def _any_of(patterns: tuple[str, ...]) -> re.Pattern[str]:
-    """One expression for several globs: a name is matched once, not per glob."""
-    return re.compile("|".join(fnmatch.translate(pattern) for pattern in patterns))
-
-
-_COMPOSE_NAME = _any_of(_COMPOSE_PATTERNS)
-_DOCKERFILE_NAME = _any_of(_DOCKERFILE_PATTERNS)
-
-
-def kind_by_name(name: str) -> FileKind | None:
-    if name.endswith(_BACKUP_SUFFIXES):
-        return None
-    if _COMPOSE_NAME.match(name):
-        return FileKind.COMPOSE
-    if _DOCKERFILE_NAME.match(name):
-        return FileKind.DOCKERFILE
-    return None
-
-
-_SERVICES_KEY = re.compile(r"^services\s*:", re.MULTILINE)
-
-
-def may_be_compose(text: str) -> bool:
-    """A quick test, before any YAML is parsed: a compose file has ``services:``
-    at the start of a line. False means it certainly is not one."""
-    return _SERVICES_KEY.search(text) is not None
-
-
-def name_says_compose(name: str) -> bool:
-    lowered = name.lower()
-    return "compose" in lowered and lowered.endswith((".yml", ".yaml"))
 
 
 def discover(paths: Sequence[str]) -> tuple[list[Candidate], list[FileError]]:
@@ -176,15 +84,22 @@ def discover(paths: Sequence[str]) -> tuple[list[Candidate], list[FileError]]:
         if path.is_dir():
             found.extend(_in_folder(path, problems))
         else:
-            kind = FileKind.COMPOSE if name_says_compose(path.name) else None
-            by_path = kind_of(Path(os.path.abspath(path)).as_posix())
-            if by_path in (FileKind.GHA_WORKFLOW, FileKind.GHA_ACTION, FileKind.GITLAB_CI):
-                kind = by_path
+            kind = _kind_of_named(path)
             found.append(Candidate.at(path, given, kind, _root_of_named_file(path), named=True))
     unique: dict[str, Candidate] = {}
     for candidate in found:
         unique.setdefault(candidate.identity, candidate)
     return sorted(unique.values(), key=lambda c: c.shown_as), problems
+
+
+def _kind_of_named(path: Path) -> FileKind | None:
+    """The kind of a file named on the command line, where its path says it
+    surely; None: its text decides (any name is taken, as pre-commit passes
+    them, so a Dockerfile's or a YAML file's name alone is not enough)."""
+    if name_says_compose(path.name):
+        return COMPOSE
+    kind = kind_of(Path(os.path.abspath(path)).as_posix())
+    return None if kind in (DOCKERFILE, KUBERNETES) else kind
 
 
 def _root_of_named_file(path: Path) -> Path:

@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, TypeVar
 
 from pinner import plan
 from pinner.config import Config
-from pinner.discover import Candidate, FileKind, discover, may_be_compose
+from pinner.discover import Candidate, discover
 from pinner.edit import apply_edits
 from pinner.files import FileError, read_text
 from pinner.interrupts import closed_after, interrupts_deferred
+from pinner.kinds import KUBERNETES, Scan, guess
 from pinner.outcome import Command, FileResult, Mode, Outcome, SiteResult
 from pinner.resolve.errors import ResolveError
 from pinner.scan_cache import ScanCache, cache_folder
@@ -36,46 +37,13 @@ if TYPE_CHECKING:
     from pinner.resolve.registry import RegistryResolver
 
 
-def scan_text(candidate: Candidate, text: str) -> tuple[list[Site], list[tuple[str, int]]] | None:
+def scan_text(candidate: Candidate, text: str) -> Scan | None:
     """Sites of one file, by its kind, and the files it includes (with the
-    line naming each); None for a YAML file that names no image (not a
-    manifest). A file named by the user is judged by its text."""
-    kind, path = candidate.kind, candidate.shown_as
-    if kind is FileKind.GHA_WORKFLOW or kind is FileKind.GHA_ACTION:
-        from pinner.github_actions import scan_action, scan_workflow
-
-        scanner = scan_workflow if kind is FileKind.GHA_WORKFLOW else scan_action
-        return scanner(path, text), []
-    if kind is FileKind.GITLAB_CI:
-        from pinner.gitlab_ci import scan_gitlab
-
-        return scan_gitlab(path, text)
-    yaml_named = kind is None and path.endswith((".yaml", ".yml"))
-    if kind is FileKind.KUBERNETES or yaml_named:
-        from pinner.compose import scan_if_compose
-        from pinner.kubernetes import may_be_manifest, scan_manifest
-
-        # A YAML file named on the command line may be a compose file too.
-        scan = scan_if_compose(path, text) if yaml_named else None
-        if scan is not None:
-            return scan.sites, scan.references
-        return (scan_manifest(path, text), []) if may_be_manifest(text) else None
-    if kind is None and not may_be_compose(text):
-        kind = FileKind.DOCKERFILE  # known without loading a YAML parser
-    if kind is FileKind.COMPOSE or kind is None:
-        # Imported only when needed: ruamel.yaml is the slowest import pinner has.
-        from pinner.compose import scan_compose_file, scan_if_compose
-
-        scan = (
-            scan_compose_file(candidate.shown_as, text)
-            if kind is FileKind.COMPOSE
-            else scan_if_compose(candidate.shown_as, text)
-        )
-        if scan is not None:
-            return scan.sites, scan.references
-    from pinner.dockerfile import scan_dockerfile
-
-    return scan_dockerfile(candidate.shown_as, text), []
+    line naming each); None for a file that is none of the kinds pinner
+    reads (a YAML file that names no image). A file named by the user is
+    judged by its text."""
+    kind = candidate.kind or guess(candidate.shown_as, text)
+    return kind.scan(candidate.shown_as, text)
 
 
 def scan_files(
@@ -96,7 +64,7 @@ def scan_files(
         problems += trouble
     # YAML files that may be manifests last: a compose or GitLab file read
     # before them may include one, which is then read as what it is.
-    queue = collections.deque(sorted(queue, key=lambda c: c[0].kind is FileKind.KUBERNETES))
+    queue = collections.deque(sorted(queue, key=lambda c: c[0].kind is KUBERNETES))
     done: set[str] = set()
     results: list[FileResult] = []
     cache = ScanCache.load(cache_folder(), os.getcwd())
@@ -134,8 +102,11 @@ def scan_files(
             for site in sites:
                 on_site(site)
         results.append(FileResult(candidate, text, sites, file_config))
+        # A file named on the command line is followed as what its text made it.
+        kind = candidate.kind or guess(candidate.shown_as, text) if references else None
         for reference, line in references:
-            followed, refused = candidate.follow(reference, line)
+            assert kind is not None
+            followed, refused = candidate.follow(reference, line, kind)
             if refused is not None:
                 problems.append(refused)
             elif followed is not None and followed.identity not in done:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Callable
 from typing import NamedTuple
 
 from pinner.reference import ImageReference, InvalidReferenceError, parse_reference
@@ -25,6 +26,7 @@ class SiteKind(str, enum.Enum):
 
 
 IGNORE_COMMENT = re.compile(r"#\s*pinner:\s*ignore\b")
+_IGNORE_AFTER = {"#": IGNORE_COMMENT, "//": re.compile(r"//\s*pinner:\s*ignore\b")}
 
 
 class Verdict(str, enum.Enum):
@@ -86,3 +88,70 @@ def classify_literal(text: str) -> tuple[Verdict, str, ImageReference | None]:
     if reference.digest is not None:
         return Verdict.PINNED, "", reference
     return Verdict.PIN, "", reference
+
+
+def marked_ignore(text: str, start: int, end: int, comment: str = "#") -> bool:
+    """``# pinner: ignore`` (or with ``comment``, ``// pinner: ignore``) after
+    the value on its line, or alone on the line above."""
+    pattern = _IGNORE_AFTER[comment]
+    line_end = text.find("\n", end)
+    rest = text[end : len(text) if line_end == -1 else line_end]
+    if comment in rest and pattern.search(rest[rest.index(comment) :]):
+        return True
+    line_start = text.rfind("\n", 0, start) + 1
+    if line_start == 0:
+        return False
+    above = text[text.rfind("\n", 0, line_start - 1) + 1 : line_start - 1]
+    return above.lstrip().startswith(comment) and pattern.search(above) is not None
+
+
+# What a file kind's classifier says of a value: its verdict, why, the
+# reference, and where the digest goes (None: right after the value).
+Classified = tuple[Verdict, str, "ImageReference | None", "int | None"]
+# (value, start, end) -> what it is
+Classifier = Callable[[str, int, int], Classified]
+
+
+def literal_unless(markers: tuple[str, ...], reason: str) -> Classifier:
+    """A classifier for files whose values are literal images unless they hold
+    one of ``markers`` (a template or variable filled in later): those are
+    left alone with ``reason``."""
+
+    def classify(value: str, start: int, end: int) -> Classified:
+        if any(marker in value for marker in markers):
+            return Verdict.VARIABLE, reason, None, None
+        verdict, why, reference = classify_literal(value)
+        return verdict, why, reference, None
+
+    return classify
+
+
+def site_at(
+    path: str,
+    text: str,
+    start: int,
+    end: int,
+    kind: SiteKind,
+    classified: Classified,
+    comment: str = "#",
+) -> Site:
+    """The site of the value ``text[start:end]``, for kinds that know their
+    offsets in the text itself (JSON, INI); ``comment`` starts a comment there."""
+    verdict, reason, reference, insert_at = classified
+    if marked_ignore(text, start, end, comment):
+        verdict, reason, insert_at = Verdict.IGNORED, f"marked '{comment} pinner: ignore'", None
+    line_start = text.rfind("\n", 0, start) + 1
+    bom = 1 if line_start == 0 and text.startswith("\ufeff") else 0
+    return Site(
+        path=path,
+        line=text.count("\n", 0, start) + 1,
+        column=start - line_start + 1 - bom,
+        start=start,
+        end=end,
+        kind=kind,
+        text=text[start:end],
+        verdict=verdict,
+        reference=reference,
+        reason=reason,
+        insert_at=insert_at,
+    )

@@ -9,7 +9,6 @@ and comments, quoting, key order, indentation and document markers stay.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -17,15 +16,11 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 
 from pinner.files import FileError
-from pinner.reference import ImageReference
-from pinner.site import IGNORE_COMMENT, Site, SiteKind, Verdict, classify_literal
+from pinner.site import Classifier, Site, SiteKind, Verdict, marked_ignore
 
 BOM = "\ufeff"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _MAX_MERGE_DEPTH = 16
-
-# (value, start, end) -> verdict, reason, reference, where the digest goes (None: at the end)
-Classifier = Callable[[str, int, int], tuple[Verdict, str, ImageReference | None, int | None]]
 
 
 def compose_yaml(text: str, *, pure: bool = False) -> list[Node]:
@@ -129,22 +124,6 @@ def entries(mapping: Node | None) -> list[tuple[str, Node]]:
     return [(str(key.value), value) for key, value in mapping.value if isinstance(key, ScalarNode)]
 
 
-def literal_unless(markers: tuple[str, ...], reason: str) -> Classifier:
-    """A classifier for files whose values are literal images unless they hold
-    one of ``markers`` (a template or variable filled in later): those are
-    left alone with ``reason``."""
-
-    def classify(
-        value: str, start: int, end: int
-    ) -> tuple[Verdict, str, ImageReference | None, int | None]:
-        if any(marker in value for marker in markers):
-            return Verdict.VARIABLE, reason, None, None
-        verdict, why, reference = classify_literal(value)
-        return verdict, why, reference, None
-
-    return classify
-
-
 def scalar_site(
     path: str,
     text: str,
@@ -194,16 +173,3 @@ def scalar_site(
         reason=reason,
         insert_at=insert_at,
     )
-
-
-def marked_ignore(text: str, start: int, end: int) -> bool:
-    """``# pinner: ignore`` after the value on its line, or on the line above."""
-    line_end = text.find("\n", end)
-    rest = text[end : len(text) if line_end == -1 else line_end]
-    if "#" in rest and IGNORE_COMMENT.search(rest[rest.index("#") :]):
-        return True
-    line_start = text.rfind("\n", 0, start) + 1
-    if line_start == 0:
-        return False
-    above = text[text.rfind("\n", 0, line_start - 1) + 1 : line_start - 1]
-    return above.lstrip().startswith("#") and IGNORE_COMMENT.search(above) is not None

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from pinner.dockerfile import scan_dockerfile
-from pinner.dockerfile_words import Word, csv_fields, unquote
 from pinner.expansion import expand
+from pinner.kinds.dockerfile import scan_dockerfile
+from pinner.kinds.dockerfile.words import Word, csv_fields, unquote
 from pinner.site import SiteKind, Verdict
 from tests.support.pinning import expand_pins, pin_text
 

@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from pinner.compose import looks_like_compose, scan_compose
 from pinner.files import FileError
+from pinner.kinds.compose import looks_like_compose, scan_compose
 from pinner.site import SiteKind, Verdict
 from tests.support.pinning import expand_pins, pin_text
 

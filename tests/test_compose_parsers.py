@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 
-from pinner.compose import scan_compose
+from pinner.kinds.compose import scan_compose
 from pinner.yaml_scalars import BOM, compose_yaml, yaml_parser
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "compose"

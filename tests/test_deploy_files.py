@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pinner.kubernetes import scan_manifest
+from pinner.kinds.kubernetes import scan_manifest
 from pinner.site import Verdict
 from tests.conftest import run_pinner
 from tests.support.registry import Pusher, RunningRegistry, skopeo_digest

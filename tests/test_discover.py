@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from pinner.discover import FileKind, _started, discover, start_listing
+from pinner import kinds
+from pinner.discover import _started, discover, start_listing
+from pinner.kinds import FileKind
 
 
 def _touch(root: Path, *names: str) -> None:
@@ -45,17 +47,17 @@ def test_walk_picks_dockerfiles_and_compose_files_by_name(tmp_path: Path) -> Non
     )
     (tmp_path / "env" / "pyvenv.cfg").write_text("")
     assert _found(tmp_path) == {
-        "Containerfile": FileKind.DOCKERFILE,
-        "Dockerfile": FileKind.DOCKERFILE,
-        "compose.yaml": FileKind.COMPOSE,
-        "compose.yml": FileKind.COMPOSE,
-        "deploy/compose.prod.yaml": FileKind.COMPOSE,
-        "deploy/docker-compose.override.yaml": FileKind.COMPOSE,
-        "deploy/docker-compose.yml": FileKind.COMPOSE,
-        "svc/Containerfile.dev": FileKind.DOCKERFILE,
-        "svc/Dockerfile.prod": FileKind.DOCKERFILE,
-        "svc/api.Dockerfile": FileKind.DOCKERFILE,
-        "svc/worker.dockerfile": FileKind.DOCKERFILE,
+        "Containerfile": kinds.DOCKERFILE,
+        "Dockerfile": kinds.DOCKERFILE,
+        "compose.yaml": kinds.COMPOSE,
+        "compose.yml": kinds.COMPOSE,
+        "deploy/compose.prod.yaml": kinds.COMPOSE,
+        "deploy/docker-compose.override.yaml": kinds.COMPOSE,
+        "deploy/docker-compose.yml": kinds.COMPOSE,
+        "svc/Containerfile.dev": kinds.DOCKERFILE,
+        "svc/Dockerfile.prod": kinds.DOCKERFILE,
+        "svc/api.Dockerfile": kinds.DOCKERFILE,
+        "svc/worker.dockerfile": kinds.DOCKERFILE,
     }
 
 
@@ -69,10 +71,10 @@ def test_git_work_tree_takes_tracked_and_untracked_but_not_ignored(tmp_path: Pat
     subprocess.run(["git", "-C", str(tmp_path), "add", "gone/Dockerfile"], check=True)
     (tmp_path / "gone" / "Dockerfile").unlink()
     assert _found(tmp_path) == {
-        "Dockerfile": FileKind.DOCKERFILE,
-        "app/compose.yaml": FileKind.COMPOSE,
+        "Dockerfile": kinds.DOCKERFILE,
+        "app/compose.yaml": kinds.COMPOSE,
         # Tracked or not, a vendored file git would track is the user's to pin.
-        "vendor/Dockerfile": FileKind.DOCKERFILE,
+        "vendor/Dockerfile": kinds.DOCKERFILE,
     }
 
 
@@ -96,7 +98,7 @@ def test_files_named_are_taken_whatever_their_name(tmp_path: Path) -> None:
     _touch(tmp_path, "build.txt", "stack-compose.yml", "weird")
     assert _found(tmp_path, "build.txt", "stack-compose.yml", "weird") == {
         "build.txt": None,
-        "stack-compose.yml": FileKind.COMPOSE,
+        "stack-compose.yml": kinds.COMPOSE,
         "weird": None,
     }
 
@@ -141,11 +143,18 @@ def test_discovery_in_the_current_folder(
 
 
 def test_names_are_matched_as_each_glob_would_match_them() -> None:
-    """The globs are matched as one expression: the same answers as one by one."""
+    """The table's rows are matched as one expression: the same answers as the
+    globs the README names, one by one."""
     import fnmatch
 
-    from pinner.discover import _COMPOSE_PATTERNS, _DOCKERFILE_PATTERNS, kind_by_name
-
+    compose_globs = (
+        *("compose.yml", "compose.yaml", "compose.*.yml", "compose.*.yaml"),
+        *("*.compose.yml", "*.compose.yaml", "docker-compose*.yml", "docker-compose*.yaml"),
+    )
+    dockerfile_globs = (
+        *("Dockerfile", "dockerfile", "Containerfile", "Dockerfile[-._]*", "Containerfile[-._]*"),
+        *("*.Dockerfile", "*.dockerfile", "*.Containerfile", "*.containerfile"),
+    )
     names = [
         *(
             "Dockerfile",
@@ -159,14 +168,18 @@ def test_names_are_matched_as_each_glob_would_match_them() -> None:
         *("compose.yml", "compose.yaml", "compose.prod.yml", "compose..yaml", "x.compose.yml"),
         *("docker-compose.yml", "docker-compose.override.yaml", "docker-compose", "compose.json"),
         *("Dockerfile\nx", "compose.yaml\n", "notes.txt", "[Dockerfile]", "Dockerfile.bak"),
+        *("other.yml", "deploy.yaml", "compose.yml~"),
     ]
     for name in names:
         if name.endswith((".bak", ".orig", ".rej", ".swp", "~")):
             expected = None
-        elif any(fnmatch.fnmatchcase(name, pattern) for pattern in _COMPOSE_PATTERNS):
-            expected = FileKind.COMPOSE
-        elif any(fnmatch.fnmatchcase(name, pattern) for pattern in _DOCKERFILE_PATTERNS):
-            expected = FileKind.DOCKERFILE
+        elif any(fnmatch.fnmatchcase(name, pattern) for pattern in compose_globs):
+            expected = kinds.COMPOSE
+        elif any(fnmatch.fnmatchcase(name, pattern) for pattern in dockerfile_globs):
+            expected = kinds.DOCKERFILE
+        elif name.endswith((".yml", ".yaml")):
+            expected = kinds.KUBERNETES
         else:
             expected = None
-        assert kind_by_name(name) is expected, name
+        for path in (name, f"deep/er/{name}"):
+            assert kinds.kind_of(path) is expected, path

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 from dockerfile_parse import DockerfileParser
 
-from pinner.dockerfile import scan_dockerfile
-from pinner.dockerfile_lexer import lex
+from pinner.kinds.dockerfile import scan_dockerfile
+from pinner.kinds.dockerfile.lexer import lex
 from pinner.site import SiteKind, Verdict
 from tests.support.pinning import expand_pins, pin_text
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pinner.dockerfile import scan_dockerfile
+from pinner.kinds.dockerfile import scan_dockerfile
 from pinner.site import SiteKind, Verdict
 from tests.support.pinning import expand_pins, pin_text
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pinner.github_actions import scan_action, scan_workflow
+from pinner.kinds.github_actions import scan_action, scan_workflow
 from pinner.site import SiteKind, Verdict
 from tests.conftest import run_pinner
 from tests.support.pinning import expand_pins, pin_text

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from pinner.compose import scan_compose
-from pinner.dockerfile import scan_dockerfile
+from pinner.kinds.compose import scan_compose
+from pinner.kinds.dockerfile import scan_dockerfile
 from pinner.site import Verdict
 
 

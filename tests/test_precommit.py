@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pinner.discover import kind_of
+from pinner.kinds import kind_of
 from tests.conftest import REPO_ROOT
 from tests.support.registry import Pusher, RunningRegistry
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pinner.dockerfile import scan_dockerfile
+from pinner.kinds.dockerfile import scan_dockerfile
 from pinner.site import SiteKind, Verdict
 from tests.conftest import run_pinner
 from tests.support.pinning import expand_pins, pin_text

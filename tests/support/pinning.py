@@ -6,12 +6,12 @@ import re
 from collections.abc import Callable
 
 from pinner import plan
-from pinner.compose import scan_compose
-from pinner.dockerfile import scan_dockerfile
 from pinner.edit import apply_edits
-from pinner.github_actions import scan_action, scan_workflow
-from pinner.gitlab_ci import scan_gitlab
-from pinner.kubernetes import scan_manifest
+from pinner.kinds.compose import scan_compose
+from pinner.kinds.dockerfile import scan_dockerfile
+from pinner.kinds.github_actions import scan_action, scan_workflow
+from pinner.kinds.gitlab_ci import scan
+from pinner.kinds.kubernetes import scan_manifest
 from pinner.resolve.errors import ResolveError
 from pinner.site import Site, Verdict
 from tests.support.fake import FakeResolver, fake_digest
@@ -22,7 +22,7 @@ SCANNERS: dict[str, Callable[[str, str], list[Site]]] = {
     "github-workflow": scan_workflow,
     "github-action": scan_action,
     "kubernetes": lambda path, text: scan_manifest(path, text),
-    "gitlab-ci": lambda path, text: scan_gitlab(path, text)[0],
+    "gitlab-ci": lambda path, text: scan(path, text)[0],
 }
 
 

@@ -13,9 +13,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from pinner.dockerfile_lexer import Instruction, LexedDockerfile
-from pinner.dockerfile_words import Word, unquote
 from pinner.expansion import DOCKERFILE_ADVICE, TrailingExpansion
+from pinner.kinds.dockerfile.lexer import Instruction, LexedDockerfile
+from pinner.kinds.dockerfile.words import Word, unquote
 from pinner.site import SiteKind
 
 _ARG_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:=(.*))?\Z", re.DOTALL)

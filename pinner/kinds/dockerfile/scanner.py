@@ -13,10 +13,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
-from pinner.dockerfile_args import ArgDeclaration, ArgUse, Use, arg_problem, declarations
-from pinner.dockerfile_lexer import Instruction, LexedDockerfile, Token, directives, lex
-from pinner.dockerfile_words import Word, csv_fields, unquote
 from pinner.expansion import DOCKERFILE_ADVICE, expand, trailing_expansion
+from pinner.kinds.dockerfile.args import ArgDeclaration, ArgUse, Use, arg_problem, declarations
+from pinner.kinds.dockerfile.lexer import Instruction, LexedDockerfile, Token, directives, lex
+from pinner.kinds.dockerfile.words import Word, csv_fields, unquote
 from pinner.reference import ImageReference
 from pinner.site import IGNORE_COMMENT, Site, SiteKind, Verdict, classify_literal
 
@@ -297,6 +297,11 @@ class _Scanner:
 def scan_dockerfile(path: str, text: str) -> list[Site]:
     """Every image reference in a Dockerfile, in file order."""
     return _Scanner(path, text).scan()
+
+
+def scan(path: str, text: str) -> tuple[list[Site], list[tuple[str, int]]]:
+    """The file kind's surface: the sites, and no other file named."""
+    return scan_dockerfile(path, text), []
 
 
 def build_stages(path: str, text: str) -> list[Stage]:

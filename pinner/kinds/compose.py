@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from pinner.discover import may_be_compose
 from pinner.expansion import COMPOSE_ADVICE, trailing_expansion
+from pinner.kinds import may_be_compose
 from pinner.reference import ImageReference
 from pinner.site import Site, SiteKind, Verdict, classify_literal
 from pinner.yaml_scalars import (
@@ -78,6 +78,12 @@ def scan_compose_file(path: str, text: str) -> ComposeScan:
     """
     roots = compose_or_fail(path, text)
     return ComposeScan(_sites(path, text, roots), _references(roots))
+
+
+def scan(path: str, text: str) -> tuple[list[Site], list[tuple[str, int]]]:
+    """The file kind's surface: the sites, and the compose files it names."""
+    found = scan_compose_file(path, text)
+    return found.sites, found.references
 
 
 def _is_compose(root: Node) -> bool:

@@ -17,8 +17,8 @@ from pathlib import PurePosixPath
 
 from ruamel.yaml.nodes import Node, ScalarNode, SequenceNode
 
-from pinner.site import Site, SiteKind, Verdict
-from pinner.yaml_scalars import compose_or_fail, literal_unless, lookup, scalar_site
+from pinner.site import Site, SiteKind, Verdict, literal_unless
+from pinner.yaml_scalars import compose_or_fail, lookup, scalar_site
 
 _CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 _HELM_IMAGE = re.compile(r"^[ \t-]*image:[ \t]*(\S.*?)[ \t]*$", re.MULTILINE)
@@ -37,6 +37,11 @@ def may_be_manifest(text: str) -> bool:
 
 def is_helm_template(path: str, text: str) -> bool:
     return "{{" in text and "templates" in PurePosixPath(path.replace("\\", "/")).parts
+
+
+def scan(path: str, text: str) -> tuple[list[Site], list[tuple[str, int]]]:
+    """The file kind's surface: the sites, and no other file named."""
+    return scan_manifest(path, text), []
 
 
 def scan_manifest(path: str, text: str) -> list[Site]:

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from pinner.site import Site, SiteKind
-from pinner.yaml_scalars import compose_or_fail, entries, literal_unless, lookup, scalar_site
+from pinner.site import Site, SiteKind, literal_unless
+from pinner.yaml_scalars import compose_or_fail, entries, lookup, scalar_site
 
 # Top-level keys that are not jobs.
 _GLOBAL_KEYWORDS = frozenset(
@@ -39,7 +39,7 @@ _classify = literal_unless(
 )
 
 
-def scan_gitlab(path: str, text: str) -> tuple[list[Site], list[tuple[str, int]]]:
+def scan(path: str, text: str) -> tuple[list[Site], list[tuple[str, int]]]:
     """The sites of a GitLab CI file, and its local includes (as written, with lines)."""
     found: dict[int, tuple[ScalarNode, SiteKind]] = {}
     includes: list[tuple[str, int]] = []

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Iterator
 
 from ruamel.yaml.nodes import Node, ScalarNode, SequenceNode
 
-from pinner.site import Site, SiteKind
-from pinner.yaml_scalars import compose_or_fail, entries, literal_unless, lookup, scalar_site
+from pinner.site import Site, SiteKind, literal_unless
+from pinner.yaml_scalars import compose_or_fail, entries, lookup, scalar_site
 
 DOCKER_SCHEME = "docker://"
 # A value is an image unless it holds a template or variable filled in later.
@@ -33,6 +33,16 @@ def scan_workflow(path: str, text: str) -> list[Site]:
         for node, kind, skip in _workflow_images(root):
             found.setdefault(id(node), (node, kind, skip))
     return _sites(path, text, found.values())
+
+
+def scan(path: str, text: str) -> tuple[list[Site], list[tuple[str, int]]]:
+    """The workflow kind's surface: the sites, and no other file named."""
+    return scan_workflow(path, text), []
+
+
+def scan_metadata(path: str, text: str) -> tuple[list[Site], list[tuple[str, int]]]:
+    """The action kind's surface: the sites, and no other file named."""
+    return scan_action(path, text), []
 
 
 def scan_action(path: str, text: str) -> list[Site]:
