@@ -23,6 +23,16 @@ class SiteKind(str, enum.Enum):
     K8S_IMAGE = "k8s-image"  # a container's image in a Kubernetes manifest
     GITLAB_IMAGE = "gitlab-image"  # image: of a GitLab CI job or default
     GITLAB_SERVICE = "gitlab-service"  # services: of a GitLab CI job or default
+    DEVCONTAINER_IMAGE = "devcontainer-image"  # "image" of a devcontainer.json
+    CIRCLECI_IMAGE = "circleci-image"  # docker: - image: of a CircleCI job or executor
+    BITBUCKET_IMAGE = "bitbucket-image"  # image: of Bitbucket Pipelines, a step, a service
+    DRONE_IMAGE = "drone-image"  # image: of a Drone step or service
+    WOODPECKER_IMAGE = "woodpecker-image"  # image: of a Woodpecker step or service
+    AZURE_CONTAINER = "azure-container"  # container: and resources.containers of Azure Pipelines
+    CLOUDBUILD_STEP = "cloudbuild-step"  # name: of a Cloud Build step, the image it runs
+    TEKTON_STEP = "tekton-step"  # image: in a Tekton resource (steps, sidecars, stepTemplate)
+    ARGO_IMAGE = "argo-image"  # image: in an Argo Workflows resource
+    QUADLET_IMAGE = "quadlet-image"  # Image= of a Podman quadlet unit
 
 
 IGNORE_COMMENT = re.compile(r"#\s*pinner:\s*ignore\b")
@@ -39,11 +49,12 @@ class Verdict(str, enum.Enum):
     IGNORED = "ignored"  # the user asked pinner to leave it alone
     HEREDOC = "heredoc"  # shell text in a heredoc body, not an instruction
     NOT_PLAIN = "not-plain"  # a block scalar, spread over lines, escaped, or a split digest
+    NOT_READ = "not-read"  # may name an image, where pinner has no rule: shown with -v
     INVALID = "invalid"  # not a reference Docker would accept
 
 
 # What pinner had to skip although it may name an image: findings with --strict.
-STRICT_VERDICTS = frozenset({Verdict.VARIABLE, Verdict.NOT_PLAIN})
+STRICT_VERDICTS = frozenset({Verdict.VARIABLE, Verdict.NOT_PLAIN, Verdict.NOT_READ})
 
 
 class Site(NamedTuple):

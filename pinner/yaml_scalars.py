@@ -9,6 +9,7 @@ and comments, quoting, key order, indentation and document markers stay.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -20,6 +21,7 @@ from pinner.site import Classifier, Site, SiteKind, Verdict, marked_ignore
 
 BOM = "\ufeff"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_STRING_TAG = "tag:yaml.org,2002:str"
 _MAX_MERGE_DEPTH = 16
 
 
@@ -122,6 +124,105 @@ def entries(mapping: Node | None) -> list[tuple[str, Node]]:
     if not isinstance(mapping, MappingNode):
         return []
     return [(str(key.value), value) for key, value in mapping.value if isinstance(key, ScalarNode)]
+
+
+def members(node: Node | None) -> list[Node]:
+    """The values of a sequence, or of a mapping (Woodpecker's ``steps`` are either)."""
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    if isinstance(node, MappingNode):
+        return [value for _, value in node.value]
+    return []
+
+
+def image_string(node: Node | None, name_key: str = "") -> ScalarNode | None:
+    """A non-empty string scalar; with ``name_key``, also a mapping's value
+    under it (``image: {name: python:3.12}``)."""
+    if name_key and isinstance(node, MappingNode):
+        node = lookup(node, name_key)
+    if isinstance(node, ScalarNode) and node.tag == _STRING_TAG and node.value:
+        return node
+    return None
+
+
+# An image node found by a kind's rules: the node, its site kind, and how many
+# characters before the reference to pass over (``docker://``).
+Found = tuple[ScalarNode, SiteKind, int]
+
+
+def sites_of(
+    path: str,
+    text: str,
+    roots: list[Node],
+    found: Iterable[Found],
+    classify: Classifier,
+    unread_kind: SiteKind,
+    understood: Iterable[Node] = (),
+) -> list[Site]:
+    """One site per image node (an anchored value once), and one never looked
+    up for each other value under a key named ``image`` (``unread_kind``) but
+    those the kind's rules ``understood`` as no image, in file order: what may
+    be an image is never passed over in silence."""
+    unique: dict[int, Found] = {}
+    for item in found:
+        unique.setdefault(id(item[0]), item)
+    sites = [
+        scalar_site(path, text, node, kind, classify, skip) for node, kind, skip in unique.values()
+    ]
+    taken = set(unique) | {id(node) for node in understood}
+    sites += unread_images(path, text, roots, taken, unread_kind)
+    return sorted(sites, key=lambda site: site.start)
+
+
+def unread_images(
+    path: str, text: str, roots: list[Node], taken: set[int], kind: SiteKind
+) -> list[Site]:
+    """A site, never looked up, for each value under a key named ``image``
+    whose node is not in ``taken``: ``-v`` shows them, ``--strict`` counts them."""
+    found: list[Site] = []
+    seen: set[int] = set()
+    pending = list(roots)
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, SequenceNode):
+            pending.extend(node.value)
+        elif isinstance(node, MappingNode):
+            for key, value in node.value:
+                pending.append(value)
+                named_image = isinstance(key, ScalarNode) and str(key.value).lower() == "image"
+                if not named_image or id(value) in taken:
+                    continue
+                if isinstance(value, MappingNode) and any(id(v) in taken for _, v in value.value):
+                    continue  # image: {name: ...}, read through its name
+                if isinstance(value, ScalarNode) and value.value in ("", None):
+                    continue
+                what = {MappingNode: "a mapping", SequenceNode: "a list"}.get(
+                    type(value), "a value"
+                )
+                reason = f"not read: {what} under image:, which pinner has no rule for here"
+                found.append(_key_site(path, text, key, kind, reason))
+    return found
+
+
+def _key_site(path: str, text: str, key: ScalarNode, kind: SiteKind, reason: str) -> Site:
+    """A site at a key, for a value pinner does not read: never looked up."""
+    shift = len(BOM) if text.startswith(BOM) else 0
+    start = key.start_mark.index + shift
+    line_start = text.rfind("\n", 0, start) + 1
+    return Site(
+        path=path,
+        line=key.start_mark.line + 1,
+        column=start - line_start + 1 - (shift if line_start == 0 else 0),
+        start=start,
+        end=start + len(str(key.value)),
+        kind=kind,
+        text=str(key.value),
+        verdict=Verdict.NOT_READ,
+        reason=reason,
+    )
 
 
 def scalar_site(

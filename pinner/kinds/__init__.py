@@ -108,10 +108,42 @@ DOCKERFILE = FileKind(
         "*.containerfile",
     ),
 )
+DEVCONTAINER = FileKind(
+    "devcontainer",
+    "devcontainer",
+    r"\.devcontainer/(?:[^/]+/)?devcontainer\.json|\.devcontainer\.json",
+)
+CIRCLECI = FileKind("circleci", "circleci", r"\.circleci/config\.ya?ml")
+BITBUCKET = FileKind("bitbucket", "bitbucket", r"bitbucket-pipelines\.ya?ml")
+DRONE = FileKind("drone", "drone", r"\.drone\.ya?ml")
+WOODPECKER = FileKind(
+    "woodpecker",
+    "drone",
+    r"\.woodpecker\.ya?ml|\.woodpecker/[^/]+\.ya?ml",
+    scanner="scan_woodpecker",
+)
+AZURE_PIPELINES = FileKind("azure-pipelines", "azure_pipelines", r"azure-pipelines\.ya?ml")
+CLOUDBUILD = FileKind("cloudbuild", "cloudbuild", r"cloudbuild\.ya?ml")
+QUADLET = FileKind("quadlet", "quadlet", r"[^/]+\.(?:container|image|volume)")
 # Any other YAML file: a manifest if its text says so. Last: every row above wins.
 KUBERNETES = FileKind("kubernetes", "kubernetes", r"[^/]*\.ya?ml", text_test=may_be_manifest)
 
-KINDS = (GHA_WORKFLOW, GHA_ACTION, GITLAB_CI, COMPOSE, DOCKERFILE, KUBERNETES)
+KINDS = (
+    GHA_WORKFLOW,
+    GHA_ACTION,
+    GITLAB_CI,
+    DEVCONTAINER,
+    CIRCLECI,
+    BITBUCKET,
+    DRONE,
+    WOODPECKER,
+    AZURE_PIPELINES,
+    CLOUDBUILD,
+    COMPOSE,
+    DOCKERFILE,
+    QUADLET,
+    KUBERNETES,
+)
 BY_NAME = {kind.value: kind for kind in KINDS}
 
 # Editors' and patch tools' leftovers are never read, whatever their stem;

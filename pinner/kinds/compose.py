@@ -25,6 +25,7 @@ from pinner.yaml_scalars import (
     lookup,
     refuse_duplicate_keys,
     scalar_site,
+    unread_images,
 )
 
 
@@ -130,6 +131,7 @@ def _sites(path: str, text: str, roots: list[Node]) -> list[Site]:
         )
         for entry in images.values()
     ]
+    sites += unread_images(path, text, roots, set(images), SiteKind.COMPOSE_IMAGE)
     return sorted(sites, key=lambda site: site.start)
 
 

@@ -3,19 +3,27 @@
 A workflow names images in ``jobs.<id>.container`` (a string, or a mapping
 with ``image``), ``jobs.<id>.services.<id>.image`` and
 ``steps[*].uses: docker://image``; an action's metadata (``action.yml``) in
-``runs.image: docker://image`` when ``runs.using`` is ``docker``.
+``runs.image: docker://image`` when ``runs.using`` is ``docker``, and in
+``runs.steps[*].uses: docker://image`` of a composite action.
 ``uses: owner/repo@ref`` is an action, not an image; a value with a
 ``${{ }}`` expression is known only when the workflow runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from ruamel.yaml.nodes import Node, ScalarNode, SequenceNode
 
 from pinner.site import Site, SiteKind, literal_unless
-from pinner.yaml_scalars import compose_or_fail, entries, lookup, scalar_site
+from pinner.yaml_scalars import (
+    Found,
+    compose_or_fail,
+    entries,
+    image_string,
+    lookup,
+    sites_of,
+)
 
 DOCKER_SCHEME = "docker://"
 # A value is an image unless it holds a template or variable filled in later.
@@ -28,11 +36,9 @@ _classify = literal_unless(
 
 def scan_workflow(path: str, text: str) -> list[Site]:
     """Every image a workflow names, in file order (an anchored value once)."""
-    found: dict[int, tuple[ScalarNode, SiteKind, int]] = {}
-    for root in compose_or_fail(path, text):
-        for node, kind, skip in _workflow_images(root):
-            found.setdefault(id(node), (node, kind, skip))
-    return _sites(path, text, found.values())
+    roots = compose_or_fail(path, text)
+    found = [image for root in roots for image in _workflow_images(root)]
+    return sites_of(path, text, roots, found, _classify, SiteKind.GHA_CONTAINER)
 
 
 def scan(path: str, text: str) -> tuple[list[Site], list[tuple[str, int]]]:
@@ -46,37 +52,47 @@ def scan_metadata(path: str, text: str) -> tuple[list[Site], list[tuple[str, int
 
 
 def scan_action(path: str, text: str) -> list[Site]:
-    """The image of a Docker container action, if its metadata names one."""
-    found = []
-    for root in compose_or_fail(path, text):
+    """The image of a Docker container action, and the ``docker://`` steps of a
+    composite action, if its metadata names any."""
+    roots = compose_or_fail(path, text)
+    found: list[Found] = []
+    builds: list[Node] = []  # runs.image: Dockerfile, which pinner reads as a Dockerfile
+    for root in roots:
         runs = lookup(root, "runs")
-        using, image = lookup(runs, "using"), lookup(runs, "image")
-        if _text(using) == "docker" and _text(image).startswith(DOCKER_SCHEME):
-            assert isinstance(image, ScalarNode)
-            found.append((image, SiteKind.GHA_DOCKER_USES, len(DOCKER_SCHEME)))
-    return _sites(path, text, found)
+        using, image = _text(lookup(runs, "using")), lookup(runs, "image")
+        if using == "docker" and isinstance(image, ScalarNode):
+            if _docker(image):
+                found.append((image, SiteKind.GHA_DOCKER_USES, len(DOCKER_SCHEME)))
+            else:
+                builds.append(image)
+        if using == "composite":
+            found += _docker_steps(lookup(runs, "steps"))
+    kind = SiteKind.GHA_DOCKER_USES
+    return sites_of(path, text, roots, found, _classify, kind, understood=builds)
 
 
-def _workflow_images(root: Node) -> Iterator[tuple[ScalarNode, SiteKind, int]]:
+def _workflow_images(root: Node) -> Iterator[Found]:
     for _, job in entries(lookup(root, "jobs")):
-        container = lookup(job, "container")
-        image = container if isinstance(container, ScalarNode) else lookup(container, "image")
-        if isinstance(image, ScalarNode) and _text(image):
+        image = image_string(lookup(job, "container"), "image")
+        if image is not None:
             yield image, SiteKind.GHA_CONTAINER, 0
         for _, service in entries(lookup(job, "services")):
-            image = lookup(service, "image")
-            if isinstance(image, ScalarNode) and _text(image):
+            image = image_string(lookup(service, "image"))
+            if image is not None:
                 yield image, SiteKind.GHA_SERVICE, 0
-        steps = lookup(job, "steps")
-        for step in steps.value if isinstance(steps, SequenceNode) else []:
-            uses = lookup(step, "uses")
-            if isinstance(uses, ScalarNode) and _text(uses).startswith(DOCKER_SCHEME):
-                yield uses, SiteKind.GHA_DOCKER_USES, len(DOCKER_SCHEME)
+        yield from _docker_steps(lookup(job, "steps"))
 
 
-def _sites(path: str, text: str, found: Iterable[tuple[ScalarNode, SiteKind, int]]) -> list[Site]:
-    sites = [scalar_site(path, text, node, kind, _classify, skip) for node, kind, skip in found]
-    return sorted(sites, key=lambda site: site.start)
+def _docker_steps(steps: Node | None) -> Iterator[Found]:
+    """``uses: docker://image`` of each step (``uses: owner/repo@ref`` is an action)."""
+    for step in steps.value if isinstance(steps, SequenceNode) else []:
+        uses = lookup(step, "uses")
+        if isinstance(uses, ScalarNode) and _docker(uses):
+            yield uses, SiteKind.GHA_DOCKER_USES, len(DOCKER_SCHEME)
+
+
+def _docker(node: ScalarNode) -> bool:
+    return _text(node).startswith(DOCKER_SCHEME)
 
 
 def _text(node: Node | None) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from pinner.site import Site, SiteKind, literal_unless
-from pinner.yaml_scalars import compose_or_fail, entries, lookup, scalar_site
+from pinner.yaml_scalars import Found, compose_or_fail, entries, image_string, lookup, sites_of
 
 # Top-level keys that are not jobs.
 _GLOBAL_KEYWORDS = frozenset(
@@ -41,15 +41,10 @@ _classify = literal_unless(
 
 def scan(path: str, text: str) -> tuple[list[Site], list[tuple[str, int]]]:
     """The sites of a GitLab CI file, and its local includes (as written, with lines)."""
-    found: dict[int, tuple[ScalarNode, SiteKind]] = {}
-    includes: list[tuple[str, int]] = []
-    for root in compose_or_fail(path, text):
-        for holder in _holders(root):
-            for node, kind in _images(holder):
-                found.setdefault(id(node), (node, kind))
-        includes += _local_includes(lookup(root, "include"))
-    sites = [scalar_site(path, text, node, kind, _classify) for node, kind in found.values()]
-    return sorted(sites, key=lambda site: site.start), includes
+    roots = compose_or_fail(path, text)
+    found = [image for root in roots for holder in _holders(root) for image in _images(holder)]
+    includes = [each for root in roots for each in _local_includes(lookup(root, "include"))]
+    return sites_of(path, text, roots, found, _classify, SiteKind.GITLAB_IMAGE), includes
 
 
 def _holders(root: Node) -> Iterator[Node]:
@@ -66,24 +61,16 @@ def _holders(root: Node) -> Iterator[Node]:
             yield job
 
 
-def _images(holder: Node) -> Iterator[tuple[ScalarNode, SiteKind]]:
-    image = _named(lookup(holder, "image"))
+def _images(holder: Node) -> Iterator[Found]:
+    """``image: x`` or ``image: {name: x}``, and the same for each of ``services``."""
+    image = image_string(lookup(holder, "image"), "name")
     if image is not None:
-        yield image, SiteKind.GITLAB_IMAGE
+        yield image, SiteKind.GITLAB_IMAGE, 0
     services = lookup(holder, "services")
     for service in services.value if isinstance(services, SequenceNode) else []:
-        named = _named(service)
+        named = image_string(service, "name")
         if named is not None:
-            yield named, SiteKind.GITLAB_SERVICE
-
-
-def _named(node: Node | None) -> ScalarNode | None:
-    """``image: x`` or ``image: {name: x}``."""
-    if isinstance(node, MappingNode):
-        node = lookup(node, "name")
-    if isinstance(node, ScalarNode) and isinstance(node.value, str) and node.value:
-        return node
-    return None
+            yield named, SiteKind.GITLAB_SERVICE, 0
 
 
 def _local_includes(include: Node | None) -> list[tuple[str, int]]:

@@ -1,12 +1,17 @@
-"""Kubernetes manifests -> sites (pure).
+"""Kubernetes-style manifests -> sites (pure).
 
 In every YAML document with ``apiVersion`` and ``kind`` (a multi-document
-file, a ``List``'s items), the ``image`` of every container in
-``containers``, ``initContainers`` and ``ephemeralContainers`` of a Pod
-spec: a Pod's ``spec``, a ``template.spec`` (Deployment, StatefulSet,
-DaemonSet, ReplicaSet, Job...) and a CronJob's
-``jobTemplate.spec.template.spec``. Helm chart templates are not YAML until
-rendered: their ``image:`` lines are reported, never edited.
+file, a ``List``'s items), a string under a key named ``image``, wherever it
+is, is an image: the containers of Pods and of every workload's template,
+and as well the resources of operators and CI systems that run images
+(Tekton's steps, sidecars and ``stepTemplate``, Argo Workflows' templates,
+``PodTemplate``, KEDA's ``ScaledJob``, a ``Prometheus``'s ``spec.image``).
+That is Renovate's rule, and what users of many operators expect. A
+``ConfigMap``'s or ``Secret``'s data is not an image, nor a
+``CustomResourceDefinition``'s schema; ``metadata`` never names one. A
+mapping under ``image:`` (``repository``, ``tag``) is reported as not read.
+Helm chart templates are not YAML until rendered: their ``image:`` lines are
+reported, never edited.
 """
 
 from __future__ import annotations
@@ -15,24 +20,19 @@ import re
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
-from ruamel.yaml.nodes import Node, ScalarNode, SequenceNode
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from pinner.site import Site, SiteKind, Verdict, literal_unless
-from pinner.yaml_scalars import compose_or_fail, lookup, scalar_site
+from pinner.yaml_scalars import Found, compose_or_fail, image_string, lookup, sites_of
 
-_CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
+_NOT_IMAGES = frozenset({"ConfigMap", "Secret", "CustomResourceDefinition"})
 _HELM_IMAGE = re.compile(r"^[ \t-]*image:[ \t]*(\S.*?)[ \t]*$", re.MULTILINE)
-# A value is an image unless it holds a template or variable filled in later.
+# A value is an image unless it holds a template, parameter or variable filled in later.
 _classify = literal_unless(
     ("{{", "$"),
-    "a template or variable ({{ }}, $VAR) is filled in at deploy time;"
+    "a template, parameter or variable ({{ }}, $(params.x), $VAR) is filled in later;"
     " write the image out to pin it",
 )
-
-
-def may_be_manifest(text: str) -> bool:
-    """Worth parsing: only text that holds both ``apiVersion`` and ``image:``."""
-    return "apiVersion" in text and "image:" in text
 
 
 def is_helm_template(path: str, text: str) -> bool:
@@ -45,20 +45,16 @@ def scan(path: str, text: str) -> tuple[list[Site], list[tuple[str, int]]]:
 
 
 def scan_manifest(path: str, text: str) -> list[Site]:
-    """Every container image of every workload in the file, in file order."""
+    """Every image of every resource in the file, in file order."""
     if is_helm_template(path, text):
         return _helm_sites(path, text)
-    found: dict[int, ScalarNode] = {}
-    for root in compose_or_fail(path, text):
-        for image in _images(root):
-            found.setdefault(id(image), image)
-    sites = [
-        scalar_site(path, text, node, SiteKind.K8S_IMAGE, _classify) for node in found.values()
-    ]
-    return sorted(sites, key=lambda site: site.start)
+    roots = compose_or_fail(path, text)
+    found = [image for root in roots for image in _images(root)]
+    manifests = [root for root in roots if lookup(root, "apiVersion") is not None]
+    return sites_of(path, text, manifests, found, _classify, SiteKind.K8S_IMAGE)
 
 
-def _images(document: Node, depth: int = 0) -> Iterator[ScalarNode]:
+def _images(document: Node, depth: int = 0) -> Iterator[Found]:
     if depth > 4 or lookup(document, "apiVersion") is None:
         return
     kind = _text(lookup(document, "kind"))
@@ -67,18 +63,40 @@ def _images(document: Node, depth: int = 0) -> Iterator[ScalarNode]:
         for item in items.value if isinstance(items, SequenceNode) else []:
             yield from _images(item, depth + 1)
         return
-    spec = lookup(document, "spec")
-    for pod_spec in (
-        spec if kind == "Pod" else None,
-        lookup(lookup(spec, "template"), "spec"),
-        lookup(lookup(lookup(lookup(spec, "jobTemplate"), "spec"), "template"), "spec"),
-    ):
-        for field in _CONTAINER_LISTS:
-            containers = lookup(pod_spec, field)
-            for container in containers.value if isinstance(containers, SequenceNode) else []:
-                image = lookup(container, "image")
-                if isinstance(image, ScalarNode) and _text(image):
-                    yield image
+    if kind in _NOT_IMAGES:
+        return
+    site_kind = _site_kind(_text(lookup(document, "apiVersion")))
+    seen: set[int] = set()
+    pending: list[Node] = [value for key, value in _pairs(document) if key != "metadata"]
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, SequenceNode):
+            pending.extend(node.value)
+        elif isinstance(node, MappingNode):
+            for key, value in _pairs(node):
+                image = image_string(value) if key == "image" else None
+                if image is not None:
+                    yield image, site_kind, 0
+                else:
+                    pending.append(value)
+
+
+def _site_kind(api_version: str) -> SiteKind:
+    group = api_version.split("/", 1)[0]
+    if group == "tekton.dev" or group.endswith(".tekton.dev"):
+        return SiteKind.TEKTON_STEP
+    if group == "argoproj.io":
+        return SiteKind.ARGO_IMAGE
+    return SiteKind.K8S_IMAGE
+
+
+def _pairs(node: Node) -> list[tuple[str, Node]]:
+    if not isinstance(node, MappingNode):
+        return []
+    return [(str(key.value), value) for key, value in node.value if isinstance(key, ScalarNode)]
 
 
 def _text(node: Node | None) -> str:

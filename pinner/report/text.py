@@ -31,6 +31,11 @@ def coloured_diff(diff: str, enabled: bool) -> str:
     return "".join(lines)
 
 
+# Listed only with --verbose: what needs nothing from the user, and values
+# under image: that pinner has no rule for (findings with --strict).
+_VERBOSE_ONLY = (Verdict.STAGE, Verdict.SCRATCH, Verdict.NOT_READ)
+
+
 def text_report(
     outcome: Outcome, *, quiet: bool = False, verbose: bool = False, colour: bool = False
 ) -> list[str]:
@@ -46,17 +51,18 @@ def report_lines(
 
     Stage names and ``scratch``, which are never looked up and need nothing
     from the user, are listed only when verbose; so are ``current``
-    references, which need nothing either.
+    references, which need nothing either, and values pinner has no rule
+    for (unless they are findings under strict).
     """
     lines = [(paint(str(problem), "red", colour), True) for problem in outcome.problems]
     strict = {id(result) for result in outcome.strict_findings}
     for result in outcome.results:
-        if not verbose and result.site.verdict in (Verdict.STAGE, Verdict.SCRATCH):
-            continue
-        if not verbose and result.status is Status.CURRENT:
-            continue
         if id(result) in strict:
             line: str | None = paint(_skipped(result) + " (a finding: strict)", "yellow", colour)
+        elif not verbose and (
+            result.site.verdict in _VERBOSE_ONLY or result.status is Status.CURRENT
+        ):
+            continue
         else:
             line = _line(result, outcome, quiet, colour)
         if line is not None:

@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from pinner import plan
 from pinner.edit import apply_edits
-from pinner.kinds.compose import scan_compose
-from pinner.kinds.dockerfile import scan_dockerfile
-from pinner.kinds.github_actions import scan_action, scan_workflow
-from pinner.kinds.gitlab_ci import scan
-from pinner.kinds.kubernetes import scan_manifest
+from pinner.kinds import BY_NAME
 from pinner.resolve.errors import ResolveError
 from pinner.site import Site, Verdict
 from tests.support.fake import FakeResolver, fake_digest
 
-SCANNERS: dict[str, Callable[[str, str], list[Site]]] = {
-    "dockerfile": scan_dockerfile,
-    "compose": scan_compose,
-    "github-workflow": scan_workflow,
-    "github-action": scan_action,
-    "kubernetes": lambda path, text: scan_manifest(path, text),
-    "gitlab-ci": lambda path, text: scan(path, text)[0],
-}
+
+def scan_as(kind: str, path: str, text: str) -> list[Site]:
+    """The sites the table's scanner for ``kind`` finds (none: not that kind)."""
+    scanned = BY_NAME[kind].scan(path, text)
+    return scanned[0] if scanned is not None else []
 
 
 def pin_text(
@@ -33,8 +25,7 @@ def pin_text(
     compose: bool = False,
     kind: str = "dockerfile",
 ) -> str:
-    scanner = SCANNERS["compose" if compose else kind]
-    sites = scanner("file", text)
+    sites = scan_as("compose" if compose else kind, "file", text)
     resolver = resolver or FakeResolver()
     edits = []
     for site in sites:

@@ -1,0 +1,139 @@
+"""One file of each kind, found by discovery under its usual name and pinned
+against the real registry, every digest checked with skopeo; the JSON and
+INI kinds' edits race a user's edit and keep another user's file theirs."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_pinner, start_pinner
+from tests.support.fault_proxy import fault_proxy
+from tests.support.registry import Pusher, RunningRegistry, skopeo_digest
+from tests.support.users import as_root, nobody
+
+pytestmark = pytest.mark.registry
+
+# path: text, with {h} for the registry host; every {h}/kinds/<name>:<tag> is pinned.
+FILES = {
+    ".devcontainer/devcontainer.json": '\ufeff{\r\n  // dev\r\n  "image": "{h}/kinds/dev:1",\r\n}\r\n',
+    ".devcontainer/py/devcontainer.json": '{"image": "{h}/kinds/devpy:1"}\n',
+    ".circleci/config.yml": "jobs:\n  a:\n    docker:\n      - image: {h}/kinds/circle:1\n",
+    "bitbucket-pipelines.yml": "image:\n  name: {h}/kinds/bitbucket:1\npipelines: {}\n",
+    ".drone.yml": "---\nkind: pipeline\nsteps:\n- name: a\n  image: '{h}/kinds/drone:1'\n",
+    ".woodpecker/ci.yml": "steps:\n  a:\n    image: {h}/kinds/woodpecker:1\r\n",
+    "azure-pipelines.yml": "container: {h}/kinds/azure:1\nsteps: []\n",
+    "cloudbuild.yaml": "steps:\n- name: {h}/kinds/cloudbuild:1\n",
+    "deploy/tekton.yaml": "apiVersion: tekton.dev/v1\nkind: Task\nspec:\n  steps:\n"
+    "  - image: {h}/kinds/tekton:1\n",
+    "deploy/argo.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nspec:\n  templates:\n"
+    "  - script:\n      image: {h}/kinds/argo:1\n",
+    "deploy/prometheus.yaml": "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\n"
+    "spec:\n  image: {h}/kinds/operator:1\n",
+    "systemd/web.container": "[Container]\nImage={h}/kinds/quadlet:1\n",
+    "systemd/data.volume": "[Volume]\nImage=docker://{h}/kinds/quadletvolume:1\n",
+    "lint/action.yml": "runs:\n  using: composite\n  steps:\n  - uses: docker://{h}/kinds/composite:1\n",
+}
+
+
+def _git(folder: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(folder), *args], check=True, capture_output=True)
+
+
+def test_every_kind_is_found_and_pinned(
+    registry: RunningRegistry, pusher: Pusher, tmp_path: Path
+) -> None:
+    host = registry.host
+    _git(tmp_path, "init", "-q")
+    texts = {}
+    for path, template in FILES.items():
+        name = template.split("/kinds/")[1].split(":")[0]
+        pusher.image(f"kinds/{name}", "1", content=name)
+        texts[path] = template.replace("{h}", host)
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_bytes(texts[path].encode())
+
+    check = run_pinner("check", cwd=tmp_path)
+    assert check.returncode == 1
+    assert check.stdout.splitlines()[-1] == f"{len(FILES)} unpinned"
+
+    result = run_pinner("pin", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    for path, text in texts.items():
+        name = text.split("/kinds/")[1].split(":")[0]
+        reference = f"{host}/kinds/{name}:1"
+        expected = text.replace(reference, f"{reference}@{skopeo_digest(reference)}")
+        assert (tmp_path / path).read_bytes() == expected.encode(), path
+    assert run_pinner("check", cwd=tmp_path).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "before", "after"),
+    [
+        (
+            "devcontainer.json",
+            '{{\r\n  "image": "{0}"\r\n}}\r\n',
+            '{{\r\n  // edited\r\n  "image": "{0}"\r\n}}\r\n',
+        ),
+        (
+            "app.container",
+            "\ufeff[Container]\r\nImage={0}\r\n",
+            "\ufeff# edited\r\n[Container]\r\nImage={0}\r\n",
+        ),
+    ],
+)
+def test_an_edit_made_while_pinning_a_json_or_ini_file_is_kept(
+    registry: RunningRegistry, pusher: Pusher, tmp_path: Path, name: str, before: str, after: str
+) -> None:
+    digest, _ = pusher.image("kinds/race", "1", content="race")
+    with fault_proxy(registry.host, delay=0.4) as proxy:
+        reference = f"{proxy.host}/kinds/race:1"
+        path = tmp_path / (".devcontainer" if name.endswith("json") else "units") / name
+        path.parent.mkdir()
+        path.write_bytes(before.format(reference).encode())
+        process = start_pinner("pin", cwd=tmp_path)
+        deadline = time.monotonic() + 30
+        while not sum(proxy.counts.values()):
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        path.write_bytes(after.format(reference).encode())
+        _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stderr
+    assert path.read_bytes() == after.format(f"{reference}@{digest}").encode()
+    assert digest == skopeo_digest(f"{registry.host}/kinds/race:1")
+
+
+@as_root
+@pytest.mark.parametrize("name", [".devcontainer.json", "web.container"])
+def test_another_users_json_or_ini_file_stays_theirs(
+    registry: RunningRegistry, pusher: Pusher, tmp_path: Path, name: str
+) -> None:
+    digest, _ = pusher.image("kinds/owned", "1")
+    reference = f"{registry.host}/kinds/owned:1"
+    text = (
+        f'\ufeff{{"image": "{reference}"}}\r\n'
+        if name.endswith("json")
+        else f"\ufeff[Container]\r\nImage={reference}\r\n"
+    )
+    path = tmp_path / name
+    path.write_bytes(text.encode())
+    user = nobody()
+    os.chown(path, user.pw_uid, user.pw_gid)
+    path.chmod(0o640)
+
+    result = run_pinner("pin", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    status = path.stat()
+    assert (status.st_uid, status.st_gid, stat.S_IMODE(status.st_mode)) == (
+        user.pw_uid,
+        user.pw_gid,
+        0o640,
+    )
+    assert path.read_bytes() == text.replace(reference, f"{reference}@{digest}").encode()
