@@ -8,6 +8,7 @@ whatever their name (that is how pre-commit passes them).
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 from collections.abc import Iterator, Sequence
@@ -15,7 +16,15 @@ from pathlib import Path
 from typing import NamedTuple
 
 from pinner.files import FileError
-from pinner.kinds import COMPOSE, DOCKERFILE, KUBERNETES, FileKind, kind_of, name_says_compose
+from pinner.kinds import (
+    COMPOSE,
+    DOCKERFILE,
+    GITLAB_CI,
+    KUBERNETES,
+    FileKind,
+    kind_of,
+    name_says_compose,
+)
 
 _SKIPPED_FOLDERS = frozenset(
     {".git", ".hg", ".svn", "node_modules", "vendor", ".venv", "venv", "__pycache__", ".tox"}
@@ -38,21 +47,39 @@ class Candidate(NamedTuple):
 
     def follow(
         self, reference: str, line: int, kind: FileKind
-    ) -> tuple[Candidate | None, FileError | None]:
-        """The file that this one, of ``kind``, includes or extends on ``line``: of
-        the same kind, relative to this file (or to the root, as GitLab's are)."""
+    ) -> tuple[list[Candidate], FileError | None]:
+        """The files that this one, of ``kind``, includes or extends on ``line``:
+        of the same kind, relative to this file (or to the root, as GitLab's
+        are, where a wildcard may name several)."""
         from_root = kind.includes_from_root
         folder = self.root if from_root else self.path.parent
         shown_folder = str(self.root) if from_root else os.path.dirname(self.shown_as)
+        if from_root and "*" in reference:
+            return self._matching(reference, kind), None
         path = Path(os.path.normpath(folder / reference))
         shown = os.path.normpath(os.path.join(shown_folder, reference))
         where = f"named on {self.shown_as}:{line}"
         if not path.is_file():
-            return None, FileError(shown, f"no such file ({where})")
+            return [], FileError(shown, f"no such file ({where})")
         if not Path(os.path.realpath(path)).is_relative_to(os.path.realpath(self.root)):
             message = f"outside {self.root} ({where}); not followed (name it to pin it)"
-            return None, FileError(shown, message)
-        return Candidate.at(path, shown, kind, self.root), None
+            return [], FileError(shown, message)
+        return [Candidate.at(path, shown, kind, self.root)], None
+
+    def _matching(self, pattern: str, kind: FileKind) -> list[Candidate]:
+        """The files below the root that a GitLab wildcard include names."""
+        from pinner.kinds.gitlab_ci import include_matches
+
+        return [
+            Candidate.at(
+                self.root / relative,
+                os.path.normpath(os.path.join(str(self.root), relative)),
+                kind,
+                self.root,
+            )
+            for relative in _files_below(self.root)
+            if include_matches(pattern, relative)
+        ]
 
     def link_problem(self) -> FileError | None:
         """Why the file is not read: a symbolic link that leads outside ``root``."""
@@ -94,12 +121,62 @@ def discover(paths: Sequence[str]) -> tuple[list[Candidate], list[FileError]]:
 
 def _kind_of_named(path: Path) -> FileKind | None:
     """The kind of a file named on the command line, where its path says it
-    surely; None: its text decides (any name is taken, as pre-commit passes
-    them, so a Dockerfile's or a YAML file's name alone is not enough)."""
+    surely, or the repository's ``.gitlab-ci.yml`` includes it; None: its text
+    decides (any name is taken, as pre-commit passes them, so a Dockerfile's
+    or a YAML file's name alone is not enough)."""
     if name_says_compose(path.name):
         return COMPOSE
     kind = kind_of(Path(os.path.abspath(path)).as_posix())
+    if kind is KUBERNETES and _included_by_gitlab(path):
+        return GITLAB_CI
     return None if kind in (DOCKERFILE, KUBERNETES) else kind
+
+
+def _included_by_gitlab(path: Path) -> bool:
+    """Whether the ``.gitlab-ci.yml`` at the root of the folder a named file
+    belongs to includes it, directly or through the files it includes."""
+    root = _root_of_named_file(path)
+    if not os.path.isfile(root / ".gitlab-ci.yml"):
+        return False  # and nothing GitLab's is imported
+    from pinner.kinds.gitlab_ci import include_matches
+
+    relative = os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/")
+    return any(include_matches(pattern, relative) for pattern in _gitlab_includes(str(root)))
+
+
+@functools.lru_cache(maxsize=8)
+def _gitlab_includes(root: str) -> tuple[str, ...]:
+    """Every local include reachable from ``root``'s ``.gitlab-ci.yml`` (a
+    file that cannot be read or parsed includes nothing: it is reported when
+    it is read as itself)."""
+    from pinner.files import read_text
+    from pinner.kinds.gitlab_ci import include_matches
+
+    found: list[str] = []
+    pending = [".gitlab-ci.yml"]
+    read: set[str] = set()
+    while pending and len(read) < 100:
+        name = pending.pop()
+        if name in read:
+            continue
+        read.add(name)
+        try:
+            scanned = GITLAB_CI.scan(name, read_text(Path(root, name), name))
+        except FileError:
+            continue
+        for pattern, _ in scanned[1] if scanned else []:
+            found.append(pattern)
+            if "*" in pattern:
+                pending += [f for f in _files_below(Path(root)) if include_matches(pattern, f)]
+            else:
+                pending.append(os.path.normpath(pattern).replace(os.sep, "/"))
+    return tuple(found)
+
+
+def _files_below(root: Path) -> list[str]:
+    """Every file below ``root`` (relative, with ``/``), as discovery lists them."""
+    listed = _git_files(root)
+    return listed if listed is not None else list(_walk(root, []))
 
 
 def _root_of_named_file(path: Path) -> Path:

@@ -109,8 +109,7 @@ def scan_files(
             followed, refused = candidate.follow(reference, line, kind)
             if refused is not None:
                 problems.append(refused)
-            elif followed is not None and followed.identity not in done:
-                queue.append((followed, file_config))
+            queue.extend((each, file_config) for each in followed if each.identity not in done)
     results.sort(key=lambda result: result.path)
     cache.save()
     return results, problems

@@ -154,3 +154,61 @@ def test_a_repository_of_every_kind_is_pinned_in_one_run(
         ],
         "current",
     )
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path", "matches"),
+    [
+        ("ci/*.yml", "ci/test.yml", True),
+        ("ci/*.yml", "ci/sub/test.yml", False),
+        ("ci/**.yml", "ci/sub/test.yml", True),
+        ("/ci/**/*.yml", "ci/a/b/test.yml", True),
+        ("ci/test.yml", "ci/test.yml", True),
+        ("ci/test.yml", "ci/test.yaml", False),
+        ("ci/*.yml", "other/ci/test.yml", False),
+    ],
+)
+def test_gitlab_include_wildcards(pattern: str, path: str, matches: bool) -> None:
+    from pinner.kinds.gitlab_ci import include_matches
+
+    assert include_matches(pattern, path) is matches
+
+
+def test_gitlab_includes_by_wildcard_and_named_alone(
+    registry: RunningRegistry, pusher: Pusher, tmp_path: Path
+) -> None:
+    host = registry.host
+    for name in ("root", "wild", "deep", "local", "nested"):
+        pusher.image(f"glinc/{name}", "1", content=name)
+    (tmp_path / ".gitlab-ci.yml").write_text(
+        "include:\n  - 'ci/*.yml'\n  - local: /jobs/build.yml\n"
+        f"lint:\n  image: {host}/glinc/root:1\n"
+    )
+    (tmp_path / "ci" / "sub").mkdir(parents=True)
+    (tmp_path / "jobs").mkdir()
+    (tmp_path / "ci" / "test.yml").write_text(f"test:\n  image: {host}/glinc/wild:1\n")
+    # Not matched by ci/*.yml: an ordinary YAML file, which names no manifest.
+    (tmp_path / "ci" / "sub" / "deep.yml").write_text(f"deep:\n  image: {host}/glinc/deep:1\n")
+    (tmp_path / "jobs" / "build.yml").write_text(
+        f"include: {{local: jobs/more.yml}}\nbuild:\n  image: {host}/glinc/local:1\n"
+    )
+    (tmp_path / "jobs" / "more.yml").write_text(f"more:\n  image: {host}/glinc/nested:1\n")
+    texts = {p: p.read_text() for p in tmp_path.rglob("*.yml")}
+
+    # Named alone, as pre-commit names a changed file: still a GitLab file.
+    for named in ("ci/test.yml", "jobs/more.yml"):
+        alone = run_pinner("pin", "--dry-run", named, cwd=tmp_path)
+        assert alone.returncode == 0, alone.stderr
+        assert "@sha256:" in alone.stdout, named
+    deep_alone = run_pinner("check", "ci/sub/deep.yml", cwd=tmp_path)
+    assert deep_alone.returncode == 0  # no GitLab file, no manifest: nothing read
+
+    result = run_pinner("pin", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    for path, text in texts.items():
+        name = text.split("/glinc/")[1].split(":")[0]
+        reference = f"{host}/glinc/{name}:1"
+        pinned = name != "deep"
+        expected = text.replace(reference, f"{reference}@{skopeo_digest(reference)}")
+        assert path.read_text() == (expected if pinned else text), path

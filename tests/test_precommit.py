@@ -251,3 +251,33 @@ def test_the_hooks_honour_the_configured_exclude(
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert legacy.read_text() == "FROM python:2.7\n"
+
+
+def test_a_gitlab_include_changed_alone_is_pinned_by_the_hook(
+    hook_repo: tuple[Path, str],
+    precommit_home: Path,
+    registry: RunningRegistry,
+    pusher: Pusher,
+    tmp_path: Path,
+) -> None:
+    """pre-commit names only the changed file: ci/test.yml, which the
+    repository's .gitlab-ci.yml includes through a wildcard."""
+    digest, _ = pusher.image("hooks/gitlab", "1")
+    _work_repo(tmp_path, hook_repo, "pin-bases")
+    (tmp_path / ".gitlab-ci.yml").write_text(
+        f"include: 'ci/*.yml'\nlint:\n  image: {registry.host}/hooks/gitlab:1@{digest}\n"
+    )
+    (tmp_path / "ci").mkdir()
+    _run(["git", "add", "-A"], tmp_path, check=True)
+    _run(["git", "commit", "-q", "--no-verify", "-m", "pipeline"], tmp_path, check=True)
+    included = tmp_path / "ci" / "test.yml"
+    included.write_text(f"test:\n  image: {registry.host}/hooks/gitlab:1\n  script: [pytest]\n")
+    _run(["git", "add", "-A"], tmp_path, check=True)
+
+    result = _run([*PRE_COMMIT, "run", "pin-bases"], tmp_path, precommit_home)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "files were modified by this hook" in result.stdout
+    assert included.read_text() == (
+        f"test:\n  image: {registry.host}/hooks/gitlab:1@{digest}\n  script: [pytest]\n"
+    )

@@ -9,6 +9,7 @@ filled in by the pipeline: such references are skipped with the reason.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -74,14 +75,26 @@ def _images(holder: Node) -> Iterator[Found]:
 
 
 def _local_includes(include: Node | None) -> list[tuple[str, int]]:
-    """``include: path``, ``include: [path, {local: path}]``; remote, project and
-    template includes are not files of this repository."""
+    """``include: path``, ``include: [path, {local: path}]``, wildcards
+    (``ci/*.yml``, ``ci/**.yml``) too; remote, project and template includes
+    are not files of this repository."""
     items = include.value if isinstance(include, SequenceNode) else [include]
     found = []
     for item in items:
         node = lookup(item, "local") if isinstance(item, MappingNode) else item
         if isinstance(node, ScalarNode) and isinstance(node.value, str):
             value = node.value
-            if value and "://" not in value and "$" not in value and "*" not in value:
+            if value and "://" not in value and "$" not in value:
                 found.append((value.lstrip("/"), node.start_mark.line + 1))
     return found
+
+
+def include_matches(pattern: str, path: str) -> bool:
+    """Whether a local include names ``path`` (relative to the repository
+    root, with ``/``): GitLab's wildcards, ``*`` within a folder and ``**``
+    across folders."""
+    expression = "".join(
+        ".*" if part == "**" else "[^/]*" if part == "*" else re.escape(part)
+        for part in re.split(r"(\*\*|\*)", pattern.lstrip("/"))
+    )
+    return re.fullmatch(expression, path) is not None
