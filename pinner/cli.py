@@ -28,8 +28,9 @@ if TYPE_CHECKING:
 
 _SUMMARY = (
     "Pin container image references to content digests, in place: in Dockerfiles,"
-    " compose files, GitHub Actions workflows and actions, Kubernetes manifests and"
-    " GitLab CI files."
+    " compose files, GitHub Actions, GitLab CI, CircleCI, Bitbucket, Drone, Woodpecker,"
+    " Azure Pipelines and Cloud Build files, Kubernetes-style manifests (Tekton, Argo),"
+    " dev containers and Podman quadlet units."
 )
 
 app = typer.Typer(
@@ -85,8 +86,9 @@ Paths = Annotated[
     list[str] | None,
     typer.Argument(
         help="Files or folders; folders are searched for every kind of file pinner reads"
-        " (Dockerfiles, compose files, GitHub Actions workflows and actions, Kubernetes"
-        " manifests, GitLab CI files). Default: the current folder.",
+        " (Dockerfiles, compose files, GitHub Actions, GitLab CI and other CI files,"
+        " Kubernetes manifests, dev containers, quadlet units; the README lists their"
+        " names). Default: the current folder.",
         show_default=False,
     ),
 ]

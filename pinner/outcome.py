@@ -139,6 +139,7 @@ class Outcome:
         problems: list[FileError],
         paths: tuple[str, ...] = (),  # as given on the command line
         errors: list[str] | None = None,  # what stopped the run before any file
+        unread: list[str] | None = None,  # files named that are none of the kinds read
     ) -> None:
         self.command = command
         self.mode = mode
@@ -146,6 +147,7 @@ class Outcome:
         self.problems = problems
         self.paths = paths
         self.errors = errors or []
+        self.unread = unread or []
 
     @property
     def results(self) -> list[SiteResult]:

@@ -51,11 +51,13 @@ def scan_files(
     config: Config,
     on_site: Callable[[Site], None] | None = None,
     governed: Mapping[str, Config] | None = None,
+    unread: list[str] | None = None,
 ) -> tuple[list[FileResult], list[FileError]]:
     """Read and scan every file, and the compose files they include or extend
     (each once); ``on_site`` sees each site as soon as it is found. Each path
     is read with the configuration ``governed`` gives it (else ``config``), and
-    a file it includes with that of the file that includes it."""
+    a file it includes with that of the file that includes it. A file named on
+    the command line that is none of the kinds pinner reads goes to ``unread``."""
     queue: collections.deque[tuple[Candidate, Config]] = collections.deque()
     problems: list[FileError] = []
     for group_config, group in _grouped(paths, config, governed or {}):
@@ -93,8 +95,10 @@ def scan_files(
         except FileError as problem:
             problems.append(problem)
             continue
-        if scanned is None:
-            continue  # a YAML file that is none of the kinds pinner reads
+        if scanned is None:  # a YAML file that is none of the kinds pinner reads
+            if candidate.named and unread is not None:
+                unread.append(candidate.shown_as)
+            continue
         done.add(candidate.identity)
         found, references = scanned
         sites = [_apply_ignore(site, file_config) for site in found]
@@ -160,8 +164,9 @@ def run(
         if site.reference is not None and answers.wanted(site) and resolver is not None:
             lazy.get().warm_up(site.reference.api_host)
 
+    unread: list[str] = []
     with closed_after(lazy):
-        files, problems = scan_files(paths, config, warm_up, governed)
+        files, problems = scan_files(paths, config, warm_up, governed, unread)
         answers.look_up(files, progress)
         for file in files:
             answers.plan(file)
@@ -170,7 +175,7 @@ def run(
         if mode is Mode.WRITE:
             with interrupts_deferred():
                 _write(files, answers)
-    return Outcome(command, mode, files, problems, tuple(paths))
+    return Outcome(command, mode, files, problems, tuple(paths), unread=unread)
 
 
 class _Answers:

@@ -174,6 +174,16 @@ def test_utf16_and_utf32_are_named(tmp_path: Path, encoding: str, name: str) -> 
 
 def test_help_names_every_kind_of_file(tmp_path: Path) -> None:
     for command in ((), ("pin",), ("update",), ("check",), ("report",)):
-        shown = run_pinner(*command, "--help", cwd=tmp_path).stdout
+        shown = " ".join(run_pinner(*command, "--help", cwd=tmp_path).stdout.split())
         assert "Dockerfiles and compose files" not in shown, command
         assert "Kubernetes" in shown and "GitLab CI" in shown, command
+
+
+def test_a_named_file_that_is_no_kind_is_said_with_verbose(tmp_path: Path) -> None:
+    (tmp_path / "values.yml").write_text("web:\n  image: example/web:1\n")
+    quiet = run_pinner("check", "values.yml", cwd=tmp_path)
+    assert (quiet.returncode, quiet.stderr) == (0, "")
+    verbose = run_pinner("check", "-v", "values.yml", cwd=tmp_path)
+    assert "values.yml: not read: none of the kinds pinner reads" in verbose.stdout
+    as_json = json.loads(run_pinner("check", "--format", "json", "values.yml", cwd=tmp_path).stdout)
+    assert as_json["unread_files"] == ["values.yml"]

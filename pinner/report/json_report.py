@@ -18,6 +18,7 @@ def json_report(outcome: Outcome) -> str:
         "mode": outcome.mode.value,
         "errors": outcome.errors,
         "sites": [_site(result) for result in outcome.results],
+        "unread_files": outcome.unread,
         "file_errors": [
             {"file": problem.path, "line": problem.line, "message": problem.message, "on": "read"}
             for problem in outcome.problems

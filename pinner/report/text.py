@@ -55,6 +55,10 @@ def report_lines(
     for (unless they are findings under strict).
     """
     lines = [(paint(str(problem), "red", colour), True) for problem in outcome.problems]
+    if verbose:
+        lines += [
+            (f"{path}: not read: none of the kinds pinner reads", False) for path in outcome.unread
+        ]
     strict = {id(result) for result in outcome.strict_findings}
     for result in outcome.results:
         if id(result) in strict:
