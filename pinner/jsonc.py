@@ -40,6 +40,11 @@ class JsonNode(NamedTuple):
         assert self.kind == "object"
         return self.value  # type: ignore[return-value]
 
+    @property
+    def items(self) -> list[JsonNode]:
+        assert self.kind == "array"
+        return self.value  # type: ignore[return-value]
+
 
 class _Reader:
     def __init__(self, path: str, text: str) -> None:

@@ -36,6 +36,15 @@ CASES = [
         id="devcontainer-ignored",
     ),
     pytest.param(
+        "devcontainer",
+        '{"image": "a/b:1", "customizations": {"x": [{"image": "c/d:1"}]}}',
+        [
+            (1, SiteKind.DEVCONTAINER_IMAGE, Verdict.PIN, ""),
+            (1, SiteKind.DEVCONTAINER_IMAGE, Verdict.NOT_READ, "not read"),
+        ],
+        id="devcontainer-nested-image-key",
+    ),
+    pytest.param(
         "circleci",
         "jobs:\n  a:\n    docker:\n      - image: cimg/go:1.22\n"
         "      - image: cimg/postgres:<< parameters.pg >>\n",

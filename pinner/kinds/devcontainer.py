@@ -9,8 +9,10 @@ reason. A ``"build"`` names a Dockerfile, which pinner reads as one; a
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from pinner.jsonc import JsonNode, parse_jsonc
-from pinner.site import Site, SiteKind, Verdict, literal_unless, site_at
+from pinner.site import Classified, Site, SiteKind, Verdict, literal_unless, site_at
 
 _classify = literal_unless(
     ("${",),
@@ -20,12 +22,39 @@ _classify = literal_unless(
 
 
 def scan(path: str, text: str) -> tuple[list[Site], list[tuple[str, int]]]:
-    """The image of a dev container, if it names one; no other file is followed."""
+    """The image of a dev container, if it names one, and any other key named
+    ``image``, listed as not read; no other file is followed."""
     document = parse_jsonc(path, text)
     image = document.get("image")
-    if image is None or image.kind != "string" or not image.value:
-        return [], []
-    return [string_site(path, text, image, SiteKind.DEVCONTAINER_IMAGE)], []
+    sites = []
+    if image is not None and image.kind == "string" and image.value:
+        sites.append(string_site(path, text, image, SiteKind.DEVCONTAINER_IMAGE))
+    sites += [
+        site_at(path, text, key.start, key.end, SiteKind.DEVCONTAINER_IMAGE, _UNREAD, "//")
+        for key, value in _image_keys(document)
+        if value is not image
+    ]
+    return sorted(sites, key=lambda site: site.start), []
+
+
+_UNREAD: Classified = (
+    Verdict.NOT_READ,
+    "not read: image: here is no dev container's image (only the top-level one is)",
+    None,
+    None,
+)
+
+
+def _image_keys(node: JsonNode) -> Iterator[tuple[JsonNode, JsonNode]]:
+    """Every member named ``image``, however deep."""
+    if node.kind == "object":
+        for key, value in node.members:
+            if key.value == "image":
+                yield key, value
+            yield from _image_keys(value)
+    elif node.kind == "array":
+        for item in node.items:
+            yield from _image_keys(item)
 
 
 def string_site(path: str, text: str, node: JsonNode, kind: SiteKind) -> Site:
