@@ -9,7 +9,7 @@ and comments, quoting, key order, indentation and document markers stay.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -69,27 +69,33 @@ def refuse_duplicate_keys(path: str, roots: list[Node]) -> None:
     """:class:`FileError` naming the line of the second of two equal keys in one
     mapping: docker compose, kubectl and GitLab refuse such a file, and which
     value pinner would read is anyone's guess."""
+    for mapping in mappings(roots):
+        first_lines: dict[tuple[object, object], int] = {}
+        for key, _ in mapping.value:
+            if not isinstance(key, ScalarNode) or key.tag == _MERGE_TAG or key.value == "<<":
+                continue
+            line = key.start_mark.line + 1
+            first = first_lines.get((key.tag, key.value))
+            if first is not None:
+                message = f"duplicate key '{key.value}' (first on line {first}); left unchanged"
+                raise FileError(path, message, line)
+            first_lines[(key.tag, key.value)] = line
+
+
+def mappings(roots: Iterable[Node]) -> Iterator[MappingNode]:
+    """Every mapping in the trees, each once (an alias is not gone through again)."""
     seen: set[int] = set()
-    pending: list[Node] = list(roots)
+    pending = list(roots)
     while pending:
         node = pending.pop()
         if id(node) in seen:
-            continue  # an alias of a node already checked
+            continue
         seen.add(id(node))
         if isinstance(node, SequenceNode):
             pending.extend(node.value)
         elif isinstance(node, MappingNode):
-            first_lines: dict[tuple[object, object], int] = {}
-            for key, value in node.value:
-                pending.append(value)
-                if not isinstance(key, ScalarNode) or key.tag == _MERGE_TAG or key.value == "<<":
-                    continue
-                line = key.start_mark.line + 1
-                first = first_lines.get((key.tag, key.value))
-                if first is not None:
-                    message = f"duplicate key '{key.value}' (first on line {first}); left unchanged"
-                    raise FileError(path, message, line)
-                first_lines[(key.tag, key.value)] = line
+            yield node
+            pending.extend(value for _, value in node.value)
 
 
 @functools.lru_cache(maxsize=2)
@@ -180,30 +186,18 @@ def unread_images(
     """A site, never looked up, for each value under a key named ``image``
     whose node is not in ``taken``: ``-v`` shows them, ``--strict`` counts them."""
     found: list[Site] = []
-    seen: set[int] = set()
-    pending = list(roots)
-    while pending:
-        node = pending.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, SequenceNode):
-            pending.extend(node.value)
-        elif isinstance(node, MappingNode):
-            for key, value in node.value:
-                pending.append(value)
-                named_image = isinstance(key, ScalarNode) and str(key.value).lower() == "image"
-                if not named_image or id(value) in taken:
-                    continue
-                if isinstance(value, MappingNode) and any(id(v) in taken for _, v in value.value):
-                    continue  # image: {name: ...}, read through its name
-                if isinstance(value, ScalarNode) and value.value in ("", None):
-                    continue
-                what = {MappingNode: "a mapping", SequenceNode: "a list"}.get(
-                    type(value), "a value"
-                )
-                reason = f"not read: {what} under image:, which pinner has no rule for here"
-                found.append(_key_site(path, text, key, kind, reason))
+    for mapping in mappings(roots):
+        for key, value in mapping.value:
+            named_image = isinstance(key, ScalarNode) and str(key.value).lower() == "image"
+            if not named_image or id(value) in taken:
+                continue
+            if isinstance(value, MappingNode) and any(id(v) in taken for _, v in value.value):
+                continue  # image: {name: ...}, read through its name
+            if isinstance(value, ScalarNode) and value.value in ("", None):
+                continue
+            what = {MappingNode: "a mapping", SequenceNode: "a list"}.get(type(value), "a value")
+            reason = f"not read: {what} under image:, which pinner has no rule for here"
+            found.append(_key_site(path, text, key, kind, reason))
     return found
 
 

@@ -13,10 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
+from ruamel.yaml.nodes import Node
 
 from pinner.site import Site, SiteKind, literal_unless
-from pinner.yaml_scalars import Found, compose_or_fail, entries, image_string, lookup, sites_of
+from pinner.yaml_scalars import (
+    Found,
+    compose_or_fail,
+    entries,
+    image_string,
+    lookup,
+    mappings,
+    sites_of,
+)
 
 _classify = literal_unless(
     ("$",),
@@ -46,17 +54,7 @@ def _image_of(holder: Node | None) -> Iterator[Found]:
 
 def _steps(root: Node) -> Iterator[Found]:
     """The image of every mapping under a ``step`` key, however deep."""
-    seen: set[int] = set()
-    pending: list[Node] = [root]
-    while pending:
-        node = pending.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, SequenceNode):
-            pending.extend(node.value)
-        elif isinstance(node, MappingNode):
-            for name, value in entries(node):
-                if name == "step":
-                    yield from _image_of(value)
-                pending.append(value)
+    for mapping in mappings([root]):
+        for name, value in entries(mapping):
+            if name == "step":
+                yield from _image_of(value)

@@ -23,7 +23,7 @@ from pathlib import PurePosixPath
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from pinner.site import Site, SiteKind, Verdict, literal_unless
-from pinner.yaml_scalars import Found, compose_or_fail, image_string, lookup, sites_of
+from pinner.yaml_scalars import Found, compose_or_fail, image_string, lookup, mappings, sites_of
 
 _NOT_IMAGES = frozenset({"ConfigMap", "Secret", "CustomResourceDefinition"})
 _HELM_IMAGE = re.compile(r"^[ \t-]*image:[ \t]*(\S.*?)[ \t]*$", re.MULTILINE)
@@ -66,22 +66,11 @@ def _images(document: Node, depth: int = 0) -> Iterator[Found]:
     if kind in _NOT_IMAGES:
         return
     site_kind = _site_kind(_text(lookup(document, "apiVersion")))
-    seen: set[int] = set()
-    pending: list[Node] = [value for key, value in _pairs(document) if key != "metadata"]
-    while pending:
-        node = pending.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, SequenceNode):
-            pending.extend(node.value)
-        elif isinstance(node, MappingNode):
-            for key, value in _pairs(node):
-                image = image_string(value) if key == "image" else None
-                if image is not None:
-                    yield image, site_kind, 0
-                else:
-                    pending.append(value)
+    for mapping in mappings(value for key, value in _pairs(document) if key != "metadata"):
+        for key, value in _pairs(mapping):
+            image = image_string(value) if key == "image" else None
+            if image is not None:
+                yield image, site_kind, 0
 
 
 def _site_kind(api_version: str) -> SiteKind:
