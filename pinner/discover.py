@@ -207,6 +207,10 @@ def _in_folder(root: Path, problems: list[FileError]) -> Iterator[Candidate]:
         kind = kind_of(f"{above}/{relative}")
         if kind is None:
             continue
+        if kind.beside and not os.path.lexists(
+            os.path.join(folder, os.path.dirname(relative), kind.beside)
+        ):
+            kind = KUBERNETES  # values.yaml without a Chart.yaml: any other YAML file
         shown = os.path.normpath(os.path.join(folder, relative))
         # git lists a file deleted from the work tree while it is still in the
         # index; only the files pinner would read are looked for.

@@ -37,13 +37,25 @@ if TYPE_CHECKING:
     from pinner.resolve.registry import RegistryResolver
 
 
-def scan_text(candidate: Candidate, text: str) -> Scan | None:
+def scan_text(candidate: Candidate, text: str, context: str | None = None) -> Scan | None:
     """Sites of one file, by its kind, and the files it includes (with the
     line naming each); None for a file that is none of the kinds pinner
     reads (a YAML file that names no image). A file named by the user is
     judged by its text."""
     kind = candidate.kind or guess(candidate.shown_as, text)
-    return kind.scan(candidate.shown_as, text)
+    return kind.scan(candidate.shown_as, text, context)
+
+
+def _context(candidate: Candidate) -> str | None:
+    """The text of the file beside this one that its kind reads too (a Helm
+    chart's ``Chart.yaml``), or None where there is none to read."""
+    kind = candidate.kind
+    if kind is None or not kind.context:
+        return None
+    try:
+        return read_text(candidate.path.parent / kind.context, kind.context)
+    except FileError:
+        return None
 
 
 def scan_files(
@@ -84,12 +96,15 @@ def scan_files(
             continue
         try:
             text = read_text(candidate.path, candidate.shown_as)
+            context = _context(candidate)
             key = ScanCache.key(
-                candidate.kind.value if candidate.kind else "", candidate.shown_as, text
+                candidate.kind.value if candidate.kind else "",
+                candidate.shown_as,
+                text if context is None else f"{text}\0{context}",
             )
             scanned = cache.get(key, text)
             if scanned is None:
-                scanned = scan_text(candidate, text)
+                scanned = scan_text(candidate, text, context)
                 if scanned is not None:
                     cache.put(key, scanned)
         except FileError as problem:
@@ -452,7 +467,7 @@ def _plan_again(file: FileResult, answers: _Answers) -> bool:
     """Read, scan and plan a file again; True when it then needs writing."""
     try:
         text = read_text(file.candidate.path, file.candidate.shown_as)
-        scanned = scan_text(file.candidate, text)
+        scanned = scan_text(file.candidate, text, _context(file.candidate))
         sites = [_apply_ignore(site, file.config) for site in (scanned[0] if scanned else [])]
     except FileError as problem:
         file.fail_write(f"changed while pinner ran, and now: {problem.message}")

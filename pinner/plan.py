@@ -37,8 +37,10 @@ def pin(site: Site, resolution: str | ResolveError) -> SiteResult:
     assert site.reference is not None
     if isinstance(resolution, ResolveError):
         return SiteResult(site, Status.ERROR, message=resolution.message)
-    untagged = site.reference.tag is None
-    suffix = (":latest" if untagged else "") + "@" + resolution
+    untagged = site.reference.tag is None and not site.digest_key
+    # A digest: key of its own (Helm's digest: "") takes the digest alone.
+    at = "" if site.digest_key else (":latest" if untagged else "") + "@"
+    suffix = at + resolution
     offset = site.digest_offset
     return SiteResult(
         site,

@@ -66,6 +66,7 @@ _SITE_SHAPES = _shapes(
         **{name: (int,) for name in ("line", "column", "start", "end")},
         "reference": (list, _NONE),
         "insert_at": (int, _NONE),
+        "digest_key": (bool,),
     },
 )
 _REFERENCE_SHAPES = _shapes(_REFERENCE_FIELDS, {"tag": (str, _NONE), "digest": (str, _NONE)})

@@ -33,6 +33,8 @@ class SiteKind(str, enum.Enum):
     TEKTON_STEP = "tekton-step"  # image: in a Tekton resource (steps, sidecars, stepTemplate)
     ARGO_IMAGE = "argo-image"  # image: in an Argo Workflows resource
     QUADLET_IMAGE = "quadlet-image"  # Image= of a Podman quadlet unit
+    HELM_IMAGE = "helm-image"  # an image in a Helm chart's values
+    KUSTOMIZE_IMAGE = "kustomize-image"  # an entry of a kustomization's images:
 
 
 IGNORE_COMMENT = re.compile(r"#\s*pinner:\s*ignore\b")
@@ -77,6 +79,7 @@ class Site(NamedTuple):
     insert_at: int | None = None  # where the digest goes, when not right after the text
     platform: str = ""  # the literal --platform of the FROM, if any
     stage: str = ""  # for a stage's name or index (verdict ``stage``): that stage, lower case
+    digest_key: bool = False  # the digest is a value of its own (digest: ""), not @sha256:...
 
     @property
     def digest_offset(self) -> int:

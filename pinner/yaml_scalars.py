@@ -219,6 +219,23 @@ def _key_site(path: str, text: str, key: ScalarNode, kind: SiteKind, reason: str
     )
 
 
+def scalar_span(text: str, node: ScalarNode) -> tuple[int, int]:
+    """Where a scalar's value stands in the text (inside its quotes). Only
+    where ``text[start:end]`` is the value can it be spliced (no block
+    scalar, line break or escape)."""
+    shift = len(BOM) if text.startswith(BOM) else 0
+    # Count back from the end mark: the start mark of an anchored scalar is its anchor.
+    quoted = node.style in ("'", '"')
+    end = node.end_mark.index + shift - (1 if quoted else 0)
+    return max(end - len(str(node.value)), 0), end
+
+
+def is_plain(text: str, node: ScalarNode) -> bool:
+    """The scalar's text in the file is its value, on one line."""
+    start, end = scalar_span(text, node)
+    return node.style not in ("|", ">") and text[start:end] == str(node.value)
+
+
 def scalar_site(
     path: str,
     text: str,
@@ -231,10 +248,7 @@ def scalar_site(
     characters (``docker://``)."""
     shift = len(BOM) if text.startswith(BOM) else 0
     value = str(node.value)
-    # Count back from the end mark: the start mark of an anchored scalar is its anchor.
-    quoted = node.style in ("'", '"')
-    end = node.end_mark.index + shift - (1 if quoted else 0)
-    start = max(end - len(value), 0)
+    start, end = scalar_span(text, node)
     if node.style in ("|", ">"):
         verdict, reason, reference, insert_at = (
             Verdict.NOT_PLAIN,

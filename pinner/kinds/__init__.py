@@ -33,16 +33,20 @@ class FileKind(NamedTuple):
     module: str  # pinner.kinds.<module>
     paths: str  # a regular expression for a path's end, from a "/" or its start
     text_test: Callable[[str], bool] | None = None  # False: certainly not this kind
-    scanner: str = "scan"  # the module's function: (path, text) -> Scan | None
+    scanner: str = "scan"  # the module's function: (path, text[, context]) -> Scan | None
     includes_from_root: bool = False  # files it includes are named from the root, not itself
+    beside: str = ""  # found by discovery only with this file in the same folder
+    context: str = ""  # a file in the same folder whose text the scanner reads too
 
-    def scan(self, path: str, text: str) -> Scan | None:
+    def scan(self, path: str, text: str, context: str | None = None) -> Scan | None:
         """The sites of a file of this kind; None for a file that turns out not
-        to be one (a YAML file that is no manifest)."""
+        to be one (a YAML file that is no manifest). ``context`` is the text of
+        the row's ``context`` file, where it has one."""
         if self.text_test is not None and not self.text_test(text):
             return None
         module = importlib.import_module(f"pinner.kinds.{self.module}")
-        scanned: Scan | None = getattr(module, self.scanner)(path, text)
+        scanner = getattr(module, self.scanner)
+        scanned: Scan | None = scanner(path, text, context) if self.context else scanner(path, text)
         return scanned
 
 
@@ -125,6 +129,16 @@ WOODPECKER = FileKind(
 AZURE_PIPELINES = FileKind("azure-pipelines", "azure_pipelines", r"azure-pipelines\.ya?ml")
 CLOUDBUILD = FileKind("cloudbuild", "cloudbuild", r"cloudbuild\.ya?ml")
 QUADLET = FileKind("quadlet", "quadlet", r"[^/]+\.(?:container|image|volume)")
+HELM_VALUES = FileKind(
+    "helm-values",
+    "helm_values",
+    r"values(?:-[^/]*)?\.ya?ml",
+    beside="Chart.yaml",
+    context="Chart.yaml",  # its appVersion is the tag of an image whose tag is empty
+)
+KUSTOMIZE = FileKind(
+    "kustomize", "kustomize", _name("kustomization.yaml", "kustomization.yml", "Kustomization")
+)
 # Any other YAML file: a manifest if its text says so. Last: every row above wins.
 KUBERNETES = FileKind("kubernetes", "kubernetes", r"[^/]*\.ya?ml", text_test=may_be_manifest)
 
@@ -139,6 +153,8 @@ KINDS = (
     WOODPECKER,
     AZURE_PIPELINES,
     CLOUDBUILD,
+    HELM_VALUES,
+    KUSTOMIZE,
     COMPOSE,
     DOCKERFILE,
     QUADLET,

@@ -109,7 +109,7 @@ def _helm_sites(path: str, text: str) -> list[Site]:
                 text=match.group(1),
                 verdict=Verdict.VARIABLE,
                 reason="a Helm chart template: not YAML until rendered, never edited;"
-                " pin the image in the chart's values",
+                " pin the image in the chart's values.yaml beside Chart.yaml, which pinner reads",
             )
         )
     return sites

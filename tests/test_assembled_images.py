@@ -1,0 +1,196 @@
+"""Images assembled from parts: Helm values and kustomize's images:, from
+the rules (pure) to the real registry, skopeo the oracle."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pinner.kinds import helm_values
+from pinner.site import SiteKind, Verdict
+from tests.conftest import run_pinner
+from tests.support.pinning import scan_as
+from tests.support.registry import Pusher, RunningRegistry, skopeo_digest
+
+HEX = "a" * 64
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "image:\n  repository: nginx\n  tag: '1.25'\n",
+            [(2, Verdict.PIN, "nginx:1.25", "")],
+            id="map",
+        ),
+        pytest.param(
+            f"image:\n  registry: quay.io\n  repository: a/b\n  tag: v1\n  digest: sha256:{HEX}\n",
+            [(3, Verdict.PINNED, f"quay.io/a/b:v1@sha256:{HEX}", "")],
+            id="pinned-in-digest-key",
+        ),
+        pytest.param(
+            "image:\n  repository: nginx\n  tag: ''\n",
+            [(2, Verdict.VARIABLE, None, "appVersion is used")],
+            id="empty-tag-without-digest-key",
+        ),
+        pytest.param(
+            "image:\n  repository: nginx\n  tag: 1.10\n",
+            [(2, Verdict.VARIABLE, None, "written as a number")],
+            id="numeric-tag",
+        ),
+        pytest.param(
+            "image:\n  repository: '{{ .Values.global.repo }}'\n  tag: '1'\n",
+            [(2, Verdict.VARIABLE, None, "template")],
+            id="template",
+        ),
+        pytest.param(
+            "image:\n  repository: nginx\n  tag: '1.25'\n  digest:\n",
+            [(2, Verdict.NOT_PLAIN, None, 'write digest: ""')],
+            id="digest-without-value",
+        ),
+        pytest.param(
+            "image:\n  name: nginx\n  pullPolicy: Always\n",
+            [(1, Verdict.NOT_READ, None, "not read")],
+            id="map-without-repository",
+        ),
+    ],
+)
+def test_helm_values_sites(text: str, expected: list[tuple[int, Verdict, str | None, str]]) -> None:
+    sites = scan_as("helm-values", "values.yaml", text)
+    found = [
+        (s.line, s.verdict, s.reference.original if s.reference else None, s.reason) for s in sites
+    ]
+    assert [f[:3] for f in found] == [e[:3] for e in expected]
+    for (*_, reason), (*_, part) in zip(found, expected, strict=True):
+        assert part in reason
+    assert all(site.kind is SiteKind.HELM_IMAGE for site in sites)
+
+
+def test_an_empty_helm_tag_is_the_charts_app_version() -> None:
+    text = "image:\n  repository: nginx\n  tag: ''\n  digest: ''\n"
+    [site] = helm_values.scan("values.yaml", text, "apiVersion: v2\nname: x\nappVersion: 1.25.4\n")[
+        0
+    ]
+    assert site.verdict is Verdict.PIN and site.digest_key
+    assert site.reference is not None and site.reference.original == "nginx:1.25.4"
+    [site] = helm_values.scan("values.yaml", text, "apiVersion: v2\nname: x\n")[0]
+    assert site.verdict is Verdict.VARIABLE and "no appVersion" in site.reason
+
+
+@pytest.mark.parametrize(
+    ("entry", "verdict", "reference", "digest_key"),
+    [
+        ("- name: nginx\n  newTag: '1.25'\n", Verdict.PIN, "nginx:1.25", False),
+        (
+            "- name: a\n  newName: quay.io/b/c\n  newTag: v2\n  digest: ''\n",
+            Verdict.PIN,
+            "quay.io/b/c:v2",
+            True,
+        ),
+        (
+            f"- name: a\n  newTag: v2\n  digest: sha256:{HEX}\n",
+            Verdict.PINNED,
+            f"a:v2@sha256:{HEX}",
+            True,
+        ),
+        (f"- name: a\n  newTag: v2@sha256:{HEX}\n", Verdict.PINNED, f"a:v2@sha256:{HEX}", False),
+        (f"- name: a\n  digest: sha256:{HEX}\n", Verdict.DIGEST_ONLY, f"a@sha256:{HEX}", False),
+        ("- name: a\n  newName: b\n", Verdict.IGNORED, None, False),
+    ],
+)
+def test_kustomize_entries(
+    entry: str, verdict: Verdict, reference: str | None, digest_key: bool
+) -> None:
+    [site] = scan_as("kustomize", "kustomization.yaml", "images:\n" + entry)
+    assert site.verdict is verdict, site.reason
+    assert (site.reference.original if site.reference else None) == reference
+    assert site.digest_key is digest_key
+    assert site.kind is SiteKind.KUSTOMIZE_IMAGE
+
+
+@pytest.mark.registry
+def test_helm_values_are_pinned_and_refreshed(
+    registry: RunningRegistry, pusher: Pusher, tmp_path: Path
+) -> None:
+    host = registry.host
+    for name in ("redis", "nginx", "app", "plain"):
+        pusher.image(f"helm/{name}", "1", content=name)
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: web\nversion: 0.1.0\nappVersion: '1'\n"
+    )
+    (chart / "templates" / "deploy.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n"
+        '      - image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"\n'
+    )
+    values = (
+        "\ufeffimage:\r\n"
+        f"  registry: {host}\r\n  repository: helm/redis\r\n  tag: '1'\r\n  digest: \"\"\r\n"
+        f'web:\r\n  image:\r\n    repository: {host}/helm/nginx\r\n    tag: "1"  # web\r\n'
+        f"app:\r\n  image:\r\n    repository: {host}/helm/app\r\n    tag: ''\r\n    digest: ''\r\n"
+        f"job:\r\n  image: {host}/helm/plain:1\r\n"
+    )
+    (chart / "values.yaml").write_bytes(values.encode())
+    # Without a Chart.yaml beside it, a values.yaml is nobody's: not read.
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "values.yaml").write_text(f"image: {host}/helm/plain:1\n")
+
+    result = run_pinner("pin", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    digests = {n: skopeo_digest(f"{host}/helm/{n}:1") for n in ("redis", "nginx", "app", "plain")}
+    expected = (
+        values.replace('digest: ""', f'digest: "{digests["redis"]}"')
+        .replace('tag: "1"  # web', f'tag: "1@{digests["nginx"]}"  # web')
+        .replace("digest: ''", f"digest: '{digests['app']}'")
+        .replace("plain:1\r\n", f"plain:1@{digests['plain']}\r\n")
+    )
+    assert (chart / "values.yaml").read_bytes() == expected.encode()
+    assert (tmp_path / "other" / "values.yaml").read_text() == f"image: {host}/helm/plain:1\n"
+    assert (
+        "pin the image in the chart's values.yaml" in run_pinner("pin", "-v", cwd=tmp_path).stderr
+    )
+
+    new, _ = pusher.image("helm/redis", "1", content="redis, rebuilt")
+    updated = run_pinner("update", "--format", "json", cwd=tmp_path)
+    assert updated.returncode == 0, updated.stderr
+    assert f'digest: "{new}"' in (chart / "values.yaml").read_text()
+    assert new == skopeo_digest(f"{host}/helm/redis:1")
+    [moved] = [s for s in json.loads(updated.stdout)["sites"] if s["status"] == "updated"]
+    assert (moved["kind"], moved["old_digest"], moved["new_digest"]) == (
+        "helm-image",
+        digests["redis"],
+        new,
+    )
+
+
+@pytest.mark.registry
+def test_kustomize_images_are_pinned_and_refreshed(
+    registry: RunningRegistry, pusher: Pusher, tmp_path: Path
+) -> None:
+    host = registry.host
+    pusher.image("kust/web", "1.25", content="web")
+    pusher.image("kust/db", "16", content="db")
+    text = (
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nimages:\n"
+        f"- name: nginx\n  newName: {host}/kust/web\n  newTag: '1.25'\n"
+        f"- name: postgres\n  newName: {host}/kust/db\n  newTag: '16'\n  digest: ''\n"
+        "- name: redis\n"
+    )
+    (tmp_path / "kustomization.yaml").write_text(text)
+
+    result = run_pinner("pin", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    web, db = skopeo_digest(f"{host}/kust/web:1.25"), skopeo_digest(f"{host}/kust/db:16")
+    assert (tmp_path / "kustomization.yaml").read_text() == text.replace(
+        "newTag: '1.25'", f"newTag: '1.25@{web}'"
+    ).replace("digest: ''", f"digest: '{db}'")
+
+    newer, _ = pusher.image("kust/web", "1.25", content="web, rebuilt")
+    assert run_pinner("update", cwd=tmp_path).returncode == 0
+    assert f"newTag: '1.25@{newer}'" in (tmp_path / "kustomization.yaml").read_text()
+    assert newer == skopeo_digest(f"{host}/kust/web:1.25")
