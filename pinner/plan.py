@@ -47,6 +47,7 @@ def pin(site: Site, resolution: str | ResolveError) -> SiteResult:
         Status.ADDED,
         new_digest=resolution,
         edit=Edit(offset, offset, suffix),
+        message=site.reason,  # where it stands for an image named elsewhere, says which
         added_latest=untagged,
     )
 

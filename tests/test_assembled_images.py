@@ -194,3 +194,76 @@ def test_kustomize_images_are_pinned_and_refreshed(
     assert run_pinner("update", cwd=tmp_path).returncode == 0
     assert f"newTag: '1.25@{newer}'" in (tmp_path / "kustomization.yaml").read_text()
     assert newer == skopeo_digest(f"{host}/kust/web:1.25")
+
+
+GITLAB_VARIABLES = """\
+variables:
+  BUILD_IMAGE: {build}
+  SHARED: {shared}
+test:
+  image: $BUILD_IMAGE
+  services: [$BUILD_IMAGE]
+lint:
+  variables:
+    BUILD_IMAGE: {{value: '{lint}', description: the linter}}
+  image: ${{BUILD_IMAGE}}
+.base:
+  variables: {{TOOL: {tool}}}
+tool:
+  extends: .base
+  image: $TOOL
+shared:
+  image: $SHARED
+  script: [docker pull $SHARED]
+"""
+
+
+@pytest.mark.registry
+def test_gitlab_variables_set_in_the_file_are_pinned_where_they_are_set(
+    registry: RunningRegistry, pusher: Pusher, tmp_path: Path
+) -> None:
+    host = registry.host
+    refs = {name: f"{host}/vars/{name}:1" for name in ("build", "lint", "tool", "shared")}
+    for name in refs:
+        pusher.image(f"vars/{name}", "1", content=name)
+    text = GITLAB_VARIABLES.format(**refs)
+    (tmp_path / ".gitlab-ci.yml").write_text(text)
+
+    result = run_pinner("pin", "--format", "json", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    expected = text
+    for name in ("build", "lint", "tool"):
+        expected = expected.replace(refs[name], f"{refs[name]}@{skopeo_digest(refs[name])}")
+    assert (tmp_path / ".gitlab-ci.yml").read_text() == expected
+    sites = json.loads(result.stdout)["sites"]
+    [shared] = [s for s in sites if s["text"] == "$SHARED"]
+    assert shared["status"] == "skipped" and "also used on line 18" in shared["reason"]
+    [build] = [s for s in sites if s["reference"] and "vars/build" in s["reference"]]
+    assert build["reason"] == "the value of BUILD_IMAGE, the image of line 5, 6"
+
+
+@pytest.mark.registry
+def test_github_env_set_in_the_workflow_is_pinned_where_it_is_set(
+    registry: RunningRegistry, pusher: Pusher, tmp_path: Path
+) -> None:
+    host = registry.host
+    node, db = f"{host}/vars/node:20", f"{host}/vars/db:16"
+    pusher.image("vars/node", "20")
+    pusher.image("vars/db", "16")
+    workflow = tmp_path / ".github" / "workflows" / "ci.yml"
+    workflow.parent.mkdir(parents=True)
+    text = (
+        f"on: push\nenv:\n  IMAGE: '{node}'\n  DB: {db}\njobs:\n  test:\n    runs-on: x\n"
+        "    container: ${{ env.IMAGE }}\n    services:\n      db:\n        image: ${{ env.DB }}\n"
+        "    steps:\n    - run: psql $DB\n"
+    )
+    workflow.write_text(text)
+
+    result = run_pinner("pin", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert workflow.read_text() == text.replace(node, f"{node}@{skopeo_digest(node)}")
+    assert (
+        "DB (set on line 4) is also used on line 13" in run_pinner("pin", "-v", cwd=tmp_path).stderr
+    )

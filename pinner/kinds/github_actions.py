@@ -24,6 +24,7 @@ from pinner.yaml_scalars import (
     lookup,
     sites_of,
 )
+from pinner.yaml_variables import Through
 
 DOCKER_SCHEME = "docker://"
 # A value is an image unless it holds a template or variable filled in later.
@@ -35,10 +36,45 @@ _classify = literal_unless(
 
 
 def scan_workflow(path: str, text: str) -> list[Site]:
-    """Every image a workflow names, in file order (an anchored value once)."""
+    """Every image a workflow names, in file order (an anchored value once).
+
+    A container or service image written as ``${{ env.IMAGE }}``, where the
+    job's or the workflow's ``env:`` sets ``IMAGE`` to a literal, is pinned
+    where it is set (unless the workflow uses ``IMAGE`` for more)."""
     roots = compose_or_fail(path, text)
-    found = [image for root in roots for image in _workflow_images(root)]
-    return sites_of(path, text, roots, found, _classify, SiteKind.GHA_CONTAINER)
+    found: list[Found] = []
+    through = Through(text, _ENV_EXPRESSION, _any_env_use)
+    for root in roots:
+        for job, (node, kind, skip) in _workflow_images(root):
+            name = through.variable(node) if kind is not SiteKind.GHA_DOCKER_USES else None
+            definition = _env(job, root, name) if name else None
+            if definition is None:
+                found.append((node, kind, skip))
+            else:
+                through.add(definition, name or "", node, kind)
+    found += through.definitions()
+    classify = through.classify(_classify)
+    sites = sites_of(path, text, roots, found, classify, SiteKind.GHA_CONTAINER, through.uses())
+    return sorted(sites + through.skipped(path), key=lambda site: site.start)
+
+
+# ${{ env.NAME }}, the whole value; and any use of NAME: in an expression, or
+# in a step's shell, where env: is in the environment.
+_ENV_EXPRESSION = r"\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}"
+
+
+def _any_env_use(name: str) -> str:
+    return rf"\benv\.{name}\b|\$\{{?{name}\b"
+
+
+def _env(job: Node, root: Node, name: str | None) -> ScalarNode | None:
+    """The literal the job's ``env:``, else the workflow's, sets ``name`` to."""
+    for holder in (job, root):
+        value = lookup(lookup(holder, "env"), name or "")
+        if value is not None:
+            string = image_string(value)
+            return string if string is not None and "$" not in str(string.value) else None
+    return None
 
 
 def scan(path: str, text: str) -> tuple[list[Site], list[tuple[str, int]]]:
@@ -71,16 +107,18 @@ def scan_action(path: str, text: str) -> list[Site]:
     return sites_of(path, text, roots, found, _classify, kind, understood=builds)
 
 
-def _workflow_images(root: Node) -> Iterator[Found]:
+def _workflow_images(root: Node) -> Iterator[tuple[Node, Found]]:
+    """Each image, with the job that names it."""
     for _, job in entries(lookup(root, "jobs")):
         image = image_string(lookup(job, "container"), "image")
         if image is not None:
-            yield image, SiteKind.GHA_CONTAINER, 0
+            yield job, (image, SiteKind.GHA_CONTAINER, 0)
         for _, service in entries(lookup(job, "services")):
             image = image_string(lookup(service, "image"))
             if image is not None:
-                yield image, SiteKind.GHA_SERVICE, 0
-        yield from _docker_steps(lookup(job, "steps"))
+                yield job, (image, SiteKind.GHA_SERVICE, 0)
+        for found in _docker_steps(lookup(job, "steps")):
+            yield job, found
 
 
 def _docker_steps(steps: Node | None) -> Iterator[Found]:
