@@ -100,6 +100,7 @@ class FileResult:
     ) -> None:
         self.candidate = candidate
         self.config = config or Config()  # the configuration that governs the file
+        self.contexts: dict[str, str] = {}  # build contexts named for it: name -> where
         self.text = text
         self.sites = sites
         self.results: list[SiteResult] = []

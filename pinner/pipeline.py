@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import importlib
 import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, TypeVar
@@ -22,7 +23,7 @@ from pinner.kinds import KUBERNETES, Scan, guess
 from pinner.outcome import Command, FileResult, Mode, Outcome, SiteResult
 from pinner.resolve.errors import ResolveError
 from pinner.scan_cache import ScanCache, cache_folder
-from pinner.site import Site, Verdict
+from pinner.site import Site, SiteKind, Verdict
 
 # What only lookups and writes need is imported where they happen: the
 # offline check, run as a pre-commit hook, loads none of it.
@@ -131,7 +132,61 @@ def scan_files(
             queue.extend((each, file_config) for each in followed if each.identity not in done)
     results.sort(key=lambda result: result.path)
     cache.save()
+    _apply_named_contexts(results)
     return results, problems
+
+
+def _apply_named_contexts(files: list[FileResult]) -> None:
+    """The names that bake targets and compose builds give their Dockerfiles'
+    build contexts: there, ``FROM name`` is the context, never looked up."""
+    given: dict[str, dict[str, str]] = {}
+    for file in files:
+        kind = file.candidate.kind
+        if kind is None or not kind.contexts or kind.contexts_hint not in file.text:
+            continue
+        module = importlib.import_module(f"pinner.kinds.{kind.module}")
+        folder = os.path.dirname(os.path.abspath(file.candidate.path))
+        for named in getattr(module, kind.contexts)(file.path, file.text):
+            dockerfile = os.path.normpath(os.path.join(folder, named.dockerfile))
+            given.setdefault(dockerfile, {}).setdefault(named.name, named.where)
+    if not given:
+        return
+    for file in files:
+        contexts = given.get(os.path.abspath(file.candidate.path))
+        if contexts:
+            file.contexts = contexts
+            file.sites = [named_context(site, contexts) for site in file.sites]
+
+
+_CONTEXT_SITES = (SiteKind.FROM, SiteKind.COPY_FROM, SiteKind.MOUNT_FROM)
+
+
+def named_context(site: Site, contexts: dict[str, str]) -> Site:
+    """A Dockerfile's site that names a build context given to it, left alone."""
+    if site.kind not in _CONTEXT_SITES or site.verdict not in (Verdict.PIN, Verdict.PINNED):
+        return site
+    where = contexts.get(site.text)
+    if where is None and site.reference is not None:
+        where = next(
+            (
+                place
+                for name, place in contexts.items()
+                if _same_image(name, site.reference.lookup_key)
+            ),
+            None,
+        )
+    if where is None:
+        return site
+    return site._replace(verdict=Verdict.NAMED_CONTEXT, reason=f"named context ({where})")
+
+
+def _same_image(name: str, lookup_key: str) -> bool:
+    from pinner.reference import InvalidReferenceError, parse_reference
+
+    try:
+        return parse_reference(name).lookup_key == lookup_key
+    except InvalidReferenceError:
+        return False
 
 
 def _grouped(
@@ -469,6 +524,7 @@ def _plan_again(file: FileResult, answers: _Answers) -> bool:
         text = read_text(file.candidate.path, file.candidate.shown_as)
         scanned = scan_text(file.candidate, text, _context(file.candidate))
         sites = [_apply_ignore(site, file.config) for site in (scanned[0] if scanned else [])]
+        sites = [named_context(site, file.contexts) for site in sites]
     except FileError as problem:
         file.fail_write(f"changed while pinner ran, and now: {problem.message}")
         return False

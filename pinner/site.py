@@ -35,6 +35,8 @@ class SiteKind(str, enum.Enum):
     QUADLET_IMAGE = "quadlet-image"  # Image= of a Podman quadlet unit
     HELM_IMAGE = "helm-image"  # an image in a Helm chart's values
     KUSTOMIZE_IMAGE = "kustomize-image"  # an entry of a kustomization's images:
+    BAKE_CONTEXT = "bake-context"  # a docker-image:// context of a docker bake target
+    COMPOSE_CONTEXT = "compose-context"  # a docker-image:// additional context of a compose build
 
 
 IGNORE_COMMENT = re.compile(r"#\s*pinner:\s*ignore\b")
@@ -52,6 +54,7 @@ class Verdict(str, enum.Enum):
     HEREDOC = "heredoc"  # shell text in a heredoc body, not an instruction
     NOT_PLAIN = "not-plain"  # a block scalar, spread over lines, escaped, or a split digest
     NOT_READ = "not-read"  # may name an image, where pinner has no rule: shown with -v
+    NAMED_CONTEXT = "named-context"  # a build context a bake target or compose build names
     INVALID = "invalid"  # not a reference Docker would accept
 
 

@@ -267,3 +267,71 @@ def test_github_env_set_in_the_workflow_is_pinned_where_it_is_set(
     assert (
         "DB (set on line 4) is also used on line 13" in run_pinner("pin", "-v", cwd=tmp_path).stderr
     )
+
+
+@pytest.mark.registry
+def test_a_bake_context_named_like_an_image_is_never_looked_up(
+    registry: RunningRegistry, pusher: Pusher, tmp_path: Path
+) -> None:
+    from tests.support.fault_proxy import Fault, fault_proxy
+
+    pusher.image("tools/alpine", "3.19", content="the image of that name")
+    pusher.image("tools/real", "1", content="what the context gives")
+    pusher.image("tools/base", "1", content="base")
+    with fault_proxy(registry.host) as proxy:
+        host = proxy.host
+        # Asked for, this answers 500 and the run fails: it must stay unasked.
+        trap = Fault("status", path="tools/alpine", status=500)
+        proxy.add(trap)
+        bake = (
+            '\ufefftarget "app" {\r\n  contexts = {\r\n'
+            f'    "{host}/tools/alpine:3.19" = "docker-image://{host}/tools/real:1"\r\n'
+            f'    base = "docker-image://{host}/tools/base:1"  # FROM base\r\n'
+            "  }\r\n}\r\n"
+        )
+        (tmp_path / "docker-bake.hcl").write_bytes(bake.encode())
+        dockerfile = f"FROM base AS b\nFROM {host}/tools/alpine:3.19\nCOPY --from=base / /\n"
+        (tmp_path / "Dockerfile").write_text(dockerfile)
+
+        result = run_pinner("pin", "--format", "json", cwd=tmp_path)
+
+        assert result.returncode == 0, result.stderr
+        assert trap in proxy.faults  # never asked for
+        real, base = (f"{registry.host}/tools/{n}:1" for n in ("real", "base"))
+        expected = bake.replace(
+            f"{host}/tools/real:1", f"{host}/tools/real:1@{skopeo_digest(real)}"
+        ).replace(f"{host}/tools/base:1", f"{host}/tools/base:1@{skopeo_digest(base)}")
+    assert (tmp_path / "docker-bake.hcl").read_bytes() == expected.encode()
+    assert (tmp_path / "Dockerfile").read_text() == dockerfile
+    named = [s for s in json.loads(result.stdout)["sites"] if s["verdict"] == "named-context"]
+    assert [(s["line"], s["reason"]) for s in named] == [
+        (1, "named context (docker-bake.hcl:4)"),
+        (2, "named context (docker-bake.hcl:3)"),
+        (3, "named context (docker-bake.hcl:4)"),
+    ]
+
+
+@pytest.mark.registry
+def test_compose_additional_contexts_are_pinned_and_named_in_the_dockerfile(
+    registry: RunningRegistry, pusher: Pusher, tmp_path: Path
+) -> None:
+    host = registry.host
+    pusher.image("ctx/base", "1")
+    compose = (
+        "services:\n  app:\n    build:\n      context: app\n      additional_contexts:\n"
+        f"        base: docker-image://{host}/ctx/base:1\n        src: ../src\n"
+    )
+    (tmp_path / "compose.yaml").write_text(compose)
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "Dockerfile").write_text("FROM base\nCOPY --from=src . /src\n")
+
+    result = run_pinner("pin", "-v", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    reference = f"{host}/ctx/base:1"
+    assert (tmp_path / "compose.yaml").read_text() == compose.replace(
+        reference, f"{reference}@{skopeo_digest(reference)}"
+    )
+    assert (tmp_path / "app" / "Dockerfile").read_text() == "FROM base\nCOPY --from=src . /src\n"
+    assert "app/Dockerfile:1: skipped base: named context (compose.yaml:6)" in result.stderr
+    assert "app/Dockerfile:2: skipped src: named context (compose.yaml:7)" in result.stderr

@@ -222,6 +222,12 @@ def test_try_repo_pin_bases_modifies_then_passes(
         ".circleci/config.yml",
         "bitbucket-pipelines.yml",
         ".woodpecker/build.yaml",
+        "docker-bake.hcl",
+        "docker-bake.override.json",
+        "bake.hcl",
+        "Kustomization",
+        "kustomization.yaml",
+        "values-prod.yaml",
     ],
 )
 def test_hook_file_patterns_match_discovery(name: str) -> None:

@@ -37,6 +37,8 @@ class FileKind(NamedTuple):
     includes_from_root: bool = False  # files it includes are named from the root, not itself
     beside: str = ""  # found by discovery only with this file in the same folder
     context: str = ""  # a file in the same folder whose text the scanner reads too
+    contexts: str = ""  # the module's function: (path, text) -> the named build contexts it gives
+    contexts_hint: str = ""  # text without it gives none (the function is not called)
 
     def scan(self, path: str, text: str, context: str | None = None) -> Scan | None:
         """The sites of a file of this kind; None for a file that turns out not
@@ -86,7 +88,7 @@ GITLAB_CI = FileKind(
 COMPOSE = FileKind(
     "compose",
     "compose",
-    _name(
+    paths=_name(
         "compose.yml",
         "compose.yaml",
         "compose.*.yml",
@@ -96,6 +98,8 @@ COMPOSE = FileKind(
         "docker-compose*.yml",
         "docker-compose*.yaml",
     ),
+    contexts="named_contexts",
+    contexts_hint="additional_contexts",
 )
 DOCKERFILE = FileKind(
     "dockerfile",
@@ -136,6 +140,18 @@ HELM_VALUES = FileKind(
     beside="Chart.yaml",
     context="Chart.yaml",  # its appVersion is the tag of an image whose tag is empty
 )
+BAKE = FileKind(
+    "bake",
+    "bake",
+    _name(
+        "docker-bake.hcl",
+        "docker-bake.json",
+        "docker-bake.override.hcl",
+        "docker-bake.override.json",
+    ),
+    contexts="named_contexts",
+    contexts_hint="contexts",
+)
 KUSTOMIZE = FileKind(
     "kustomize", "kustomize", _name("kustomization.yaml", "kustomization.yml", "Kustomization")
 )
@@ -155,6 +171,7 @@ KINDS = (
     CLOUDBUILD,
     HELM_VALUES,
     KUSTOMIZE,
+    BAKE,
     COMPOSE,
     DOCKERFILE,
     QUADLET,

@@ -10,12 +10,18 @@ services that share it through aliases or merge keys share one edit.
 from __future__ import annotations
 
 import functools
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from pinner.expansion import COMPOSE_ADVICE, trailing_expansion
+
+if TYPE_CHECKING:
+    from pinner.kinds.bake import NamedContext
 from pinner.kinds import may_be_compose
 from pinner.reference import ImageReference
 from pinner.site import Site, SiteKind, Verdict, classify_literal
@@ -132,7 +138,82 @@ def _sites(path: str, text: str, roots: list[Node]) -> list[Site]:
         for entry in images.values()
     ]
     sites += unread_images(path, text, roots, set(images), SiteKind.COMPOSE_IMAGE)
+    sites += [
+        scalar_site(path, text, node, SiteKind.COMPOSE_CONTEXT, _classify_context, skip)
+        for root in roots
+        for _, _, build in _builds(root)
+        for _, node, skip in _additional_contexts(build)
+    ]
     return sorted(sites, key=lambda site: site.start)
+
+
+DOCKER_IMAGE = "docker-image://"
+
+
+def named_contexts(path: str, text: str) -> list[NamedContext]:
+    """Each built service's Dockerfile, with the names its
+    ``build.additional_contexts`` give: there ``FROM name`` is the context."""
+    from pinner.kinds.bake import NamedContext
+
+    shown = path.rsplit("/", 1)[-1]
+    found = []
+    for root in compose_yaml(text):
+        for _, _, build in _builds(root):
+            context = _string(lookup(build, "context")) or "."
+            dockerfile = _string(lookup(build, "dockerfile")) or "Dockerfile"
+            where = os.path.normpath(os.path.join(context, dockerfile))
+            for name, node, _ in _additional_contexts(build, images_only=False):
+                found.append(NamedContext(where, name, f"{shown}:{node.start_mark.line + 1}"))
+    return found
+
+
+def _builds(root: Node) -> Iterator[tuple[str, MappingNode, MappingNode]]:
+    for name, service in _services(root) or []:
+        build = lookup(service, "build")
+        if isinstance(build, MappingNode):
+            yield name, service, build
+
+
+def _additional_contexts(
+    build: Node, images_only: bool = True
+) -> Iterator[tuple[str, ScalarNode, int]]:
+    """``additional_contexts`` as a mapping or a list of ``name=value``: each
+    name, its value's node, and where in the value the context begins; with
+    ``images_only``, only ``docker-image://`` contexts, from where the image
+    begins."""
+    contexts = lookup(build, "additional_contexts")
+    pairs: list[tuple[str, ScalarNode, int]] = []
+    if isinstance(contexts, MappingNode):
+        pairs = [
+            (str(key.value), value, 0)
+            for key, value in contexts.value
+            if isinstance(key, ScalarNode) and isinstance(value, ScalarNode)
+        ]
+    elif isinstance(contexts, SequenceNode):
+        for item in contexts.value:
+            if isinstance(item, ScalarNode) and "=" in str(item.value):
+                name = str(item.value).split("=", 1)[0]
+                pairs.append((name, item, len(name) + 1))
+    for name, node, skip in pairs:
+        is_image = str(node.value)[skip:].startswith(DOCKER_IMAGE)
+        if not images_only:
+            yield name, node, skip
+        elif is_image:
+            yield name, node, skip + len(DOCKER_IMAGE)
+
+
+def _string(node: Node | None) -> str | None:
+    return str(node.value) if isinstance(node, ScalarNode) and node.value else None
+
+
+def _classify_context(
+    value: str, start: int, end: int
+) -> tuple[Verdict, str, ImageReference | None, int | None]:
+    if "$" in value:
+        reason = "a variable is filled in when compose runs; write the image out to pin it"
+        return Verdict.VARIABLE, reason, None, None
+    verdict, reason, reference = classify_literal(value)
+    return verdict, reason, reference, None
 
 
 def _services(root: Node | None) -> list[tuple[str, MappingNode]] | None:
