@@ -24,7 +24,7 @@ class Value(NamedTuple):
     start: int  # of a string: its first character after the quote
     end: int  # of a string: the closing quote
     line: int
-    text: str = ""  # a string's value, where it is plain
+    text: str = ""  # a string's value (where it is plain), or an expression's text
     plain: bool = False  # a string without interpolation or escapes: its text is its value
     items: tuple[Value, ...] = ()  # a list's
     members: tuple[tuple[str, int, Value], ...] = ()  # an object's: key, key's line, value
@@ -148,7 +148,7 @@ class _Reader:
             and not text.startswith(("//", "/*"), self.at)
         ):
             self.other()
-            return Value("other", start, self.at, self.line(start))
+            return Value("other", start, self.at, self.line(start), self.text[start : self.at])
         return value
 
     def string(self) -> Value:
@@ -242,7 +242,7 @@ class _Reader:
         self.at = self.other_end()
         if self.at == start:
             raise self.fail(f"unexpected {self.text[start : start + 10]!r}")
-        return Value("other", start, self.at, line)
+        return Value("other", start, self.at, line, self.text[start : self.at])
 
     def other_end(self) -> int:
         """Where an expression pinner does not read ends: at a comma, a closing

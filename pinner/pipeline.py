@@ -20,10 +20,11 @@ from pinner.edit import apply_edits
 from pinner.files import FileError, read_text
 from pinner.interrupts import closed_after, interrupts_deferred
 from pinner.kinds import KUBERNETES, Scan, guess
+from pinner.named_contexts import named_context
 from pinner.outcome import Command, FileResult, Mode, Outcome, SiteResult
 from pinner.resolve.errors import ResolveError
 from pinner.scan_cache import ScanCache, cache_folder
-from pinner.site import Site, SiteKind, Verdict
+from pinner.site import Site, Verdict
 
 # What only lookups and writes need is imported where they happen: the
 # offline check, run as a pre-commit hook, loads none of it.
@@ -103,10 +104,11 @@ def scan_files(
                 candidate.shown_as,
                 text if context is None else f"{text}\0{context}",
             )
-            scanned = cache.get(key, text)
+            cached = candidate.kind is None or candidate.kind.cached
+            scanned = cache.get(key, text) if cached else None
             if scanned is None:
                 scanned = scan_text(candidate, text, context)
-                if scanned is not None:
+                if scanned is not None and cached:
                     cache.put(key, scanned)
         except FileError as problem:
             problems.append(problem)
@@ -156,37 +158,6 @@ def _apply_named_contexts(files: list[FileResult]) -> None:
         if contexts:
             file.contexts = contexts
             file.sites = [named_context(site, contexts) for site in file.sites]
-
-
-_CONTEXT_SITES = (SiteKind.FROM, SiteKind.COPY_FROM, SiteKind.MOUNT_FROM)
-
-
-def named_context(site: Site, contexts: dict[str, str]) -> Site:
-    """A Dockerfile's site that names a build context given to it, left alone."""
-    if site.kind not in _CONTEXT_SITES or site.verdict not in (Verdict.PIN, Verdict.PINNED):
-        return site
-    where = contexts.get(site.text)
-    if where is None and site.reference is not None:
-        where = next(
-            (
-                place
-                for name, place in contexts.items()
-                if _same_image(name, site.reference.lookup_key)
-            ),
-            None,
-        )
-    if where is None:
-        return site
-    return site._replace(verdict=Verdict.NAMED_CONTEXT, reason=f"named context ({where})")
-
-
-def _same_image(name: str, lookup_key: str) -> bool:
-    from pinner.reference import InvalidReferenceError, parse_reference
-
-    try:
-        return parse_reference(name).lookup_key == lookup_key
-    except InvalidReferenceError:
-        return False
 
 
 def _grouped(

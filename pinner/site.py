@@ -36,6 +36,7 @@ class SiteKind(str, enum.Enum):
     HELM_IMAGE = "helm-image"  # an image in a Helm chart's values
     KUSTOMIZE_IMAGE = "kustomize-image"  # an entry of a kustomization's images:
     BAKE_CONTEXT = "bake-context"  # a docker-image:// context of a docker bake target
+    BAKE_ARG = "bake-arg"  # a bake target's args value (or variable default) that makes an image
     COMPOSE_CONTEXT = "compose-context"  # a docker-image:// additional context of a compose build
 
 

@@ -335,3 +335,70 @@ def test_compose_additional_contexts_are_pinned_and_named_in_the_dockerfile(
     assert (tmp_path / "app" / "Dockerfile").read_text() == "FROM base\nCOPY --from=src . /src\n"
     assert "app/Dockerfile:1: skipped base: named context (compose.yaml:6)" in result.stderr
     assert "app/Dockerfile:2: skipped src: named context (compose.yaml:7)" in result.stderr
+
+
+@pytest.mark.registry
+def test_bake_args_that_make_images_are_pinned_in_the_bake_file(
+    registry: RunningRegistry, pusher: Pusher, tmp_path: Path
+) -> None:
+    host = registry.host
+    for name, tag in (("py", "3.12"), ("py", "3.12-slim"), ("tool", "1"), ("node", "20")):
+        pusher.image(f"args/{name}", tag, content=f"{name} {tag}")
+    (tmp_path / "app").mkdir()
+    dockerfile = (
+        "ARG BASE\nARG PY\nARG TOOL\n"
+        "FROM ${BASE} AS a\n"
+        f"FROM {host}/args/py:${{PY}} AS b\n"
+        "FROM $TOOL\nRUN echo $TOOL\n"
+    )
+    (tmp_path / "app" / "Dockerfile").write_text(dockerfile)
+    bake = (
+        f'variable "BASE" {{\n  default = "{host}/args/node:20"\n}}\n'
+        'target "app" {\n  context = "app"\n  args = {\n'
+        '    BASE = "${BASE}"\n    PY = "3.12-slim"  # the slim build\n'
+        f'    TOOL = "{host}/args/tool:1"\n    UNUSED = "x"\n  }}\n}}\n'
+    )
+    (tmp_path / "docker-bake.hcl").write_text(bake)
+
+    result = run_pinner("pin", "--format", "json", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    node, slim = f"{host}/args/node:20", f"{host}/args/py:3.12-slim"
+    assert (tmp_path / "docker-bake.hcl").read_text() == bake.replace(
+        f'"{node}"', f'"{node}@{skopeo_digest(node)}"'
+    ).replace('"3.12-slim"', f'"3.12-slim@{skopeo_digest(slim)}"')
+    sites = {s["text"]: s for s in json.loads(result.stdout)["sites"] if s["file"].endswith("hcl")}
+    assert sites[f"{host}/args/tool:1"]["status"] == "skipped"
+    assert "ARG TOOL is also used on line 7" in sites[f"{host}/args/tool:1"]["reason"]
+    assert sites["3.12-slim"]["kind"] == "bake-arg"
+    assert "x" not in sites  # UNUSED makes no image
+    assert (tmp_path / "app" / "Dockerfile").read_text() == dockerfile
+
+
+@pytest.mark.registry
+def test_a_compose_dockerfile_inline_is_pinned_in_place(
+    registry: RunningRegistry, pusher: Pusher, tmp_path: Path
+) -> None:
+    host = registry.host
+    pusher.image("inline/build", "1")
+    pusher.image("inline/run", "1")
+    compose = (
+        "\ufeffservices:\r\n  app:\r\n    build:\r\n      dockerfile_inline: |\r\n"
+        f"        FROM {host}/inline/build:1 AS build\r\n"
+        "        RUN make\r\n"
+        f"        FROM {host}/inline/run:1\r\n"
+        "        COPY --from=build /out /out\r\n"
+        "  folded:\r\n    build:\r\n      dockerfile_inline: >\r\n"
+        f"        FROM {host}/inline/run:1\r\n"
+    )
+    (tmp_path / "compose.yaml").write_bytes(compose.encode())
+
+    result = run_pinner("pin", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    build, run = f"{host}/inline/build:1", f"{host}/inline/run:1"
+    expected = compose.replace(
+        f"FROM {build} AS", f"FROM {build}@{skopeo_digest(build)} AS"
+    ).replace(f"FROM {run}\r\n        COPY", f"FROM {run}@{skopeo_digest(run)}\r\n        COPY")
+    assert (tmp_path / "compose.yaml").read_bytes() == expected.encode()
+    assert "not a literal block scalar" in result.stderr

@@ -39,6 +39,7 @@ class FileKind(NamedTuple):
     context: str = ""  # a file in the same folder whose text the scanner reads too
     contexts: str = ""  # the module's function: (path, text) -> the named build contexts it gives
     contexts_hint: str = ""  # text without it gives none (the function is not called)
+    cached: bool = True  # False: its scan reads other files too, so is never kept
 
     def scan(self, path: str, text: str, context: str | None = None) -> Scan | None:
         """The sites of a file of this kind; None for a file that turns out not
@@ -151,6 +152,7 @@ BAKE = FileKind(
     ),
     contexts="named_contexts",
     contexts_hint="contexts",
+    cached=False,  # its args are images only as its targets' Dockerfiles say
 )
 KUSTOMIZE = FileKind(
     "kustomize", "kustomize", _name("kustomization.yaml", "kustomization.yml", "Kustomization")

@@ -13,16 +13,13 @@ import functools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from pinner.expansion import COMPOSE_ADVICE, trailing_expansion
-
-if TYPE_CHECKING:
-    from pinner.kinds.bake import NamedContext
 from pinner.kinds import may_be_compose
+from pinner.named_contexts import NamedContext, named_context
 from pinner.reference import ImageReference
 from pinner.site import Site, SiteKind, Verdict, classify_literal
 from pinner.yaml_scalars import (
@@ -144,7 +141,27 @@ def _sites(path: str, text: str, roots: list[Node]) -> list[Site]:
         for _, _, build in _builds(root)
         for _, node, skip in _additional_contexts(build)
     ]
+    sites += _inline_dockerfiles(path, text, roots)
     return sorted(sites, key=lambda site: site.start)
+
+
+def _inline_dockerfiles(path: str, text: str, roots: list[Node]) -> list[Site]:
+    """The images of each ``build.dockerfile_inline``; the names its build's
+    ``additional_contexts`` give are contexts there too."""
+    from pinner.kinds.inline_dockerfile import inline_sites
+
+    sites = []
+    for root in roots:
+        for _, _, build in _builds(root):
+            inline = lookup(build, "dockerfile_inline")
+            if not isinstance(inline, ScalarNode) or not inline.value:
+                continue
+            contexts = {
+                name: f"{path.rsplit('/', 1)[-1]}:{node.start_mark.line + 1}"
+                for name, node, _ in _additional_contexts(build, images_only=False)
+            }
+            sites += [named_context(site, contexts) for site in inline_sites(path, text, inline)]
+    return sites
 
 
 DOCKER_IMAGE = "docker-image://"
@@ -153,8 +170,6 @@ DOCKER_IMAGE = "docker-image://"
 def named_contexts(path: str, text: str) -> list[NamedContext]:
     """Each built service's Dockerfile, with the names its
     ``build.additional_contexts`` give: there ``FROM name`` is the context."""
-    from pinner.kinds.bake import NamedContext
-
     shown = path.rsplit("/", 1)[-1]
     found = []
     for root in compose_yaml(text):

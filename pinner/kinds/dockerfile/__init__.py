@@ -6,6 +6,12 @@ BuildKit reads it (``words``); ``args`` decides when a global ARG's default
 may carry the digest.
 """
 
-from pinner.kinds.dockerfile.scanner import Stage, build_stages, scan, scan_dockerfile
+from pinner.kinds.dockerfile.scanner import (
+    Stage,
+    build_stages,
+    image_arguments,
+    scan,
+    scan_dockerfile,
+)
 
-__all__ = ["Stage", "build_stages", "scan", "scan_dockerfile"]
+__all__ = ["Stage", "build_stages", "image_arguments", "scan", "scan_dockerfile"]

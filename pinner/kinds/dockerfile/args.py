@@ -92,11 +92,17 @@ def declarations(
 
 
 def arg_problem(
-    lexed: LexedDockerfile, name: str, group: list[ArgUse], declared: list[ArgDeclaration]
+    lexed: LexedDockerfile,
+    name: str,
+    group: list[ArgUse],
+    declared: list[ArgDeclaration],
+    given: bool = False,
 ) -> str | None:
     """Why one digest after ARG ``name``'s default cannot serve ``group``, with
-    what to do about it where that is not what the file already does; or None."""
-    problem = _problem(lexed, name, group, declared)
+    what to do about it where that is not what the file already does; or None.
+    ``given``: the value comes from outside (a bake target's ``args``), so the
+    default does not matter."""
+    problem = _problem(lexed, name, group, declared, given)
     if problem is None:
         return None
     reason, advise = problem
@@ -111,10 +117,14 @@ def arg_problem(
 
 
 def _problem(
-    lexed: LexedDockerfile, name: str, group: list[ArgUse], declared: list[ArgDeclaration]
+    lexed: LexedDockerfile,
+    name: str,
+    group: list[ArgUse],
+    declared: list[ArgDeclaration],
+    given: bool,
 ) -> tuple[str, bool] | None:
     """The reason, and whether naming the whole image in one variable would help."""
-    reason = _reason(lexed, name, group, declared)
+    reason = _reason(lexed, name, group, declared, given)
     if reason is None:
         return None
     redeclared = "declared again in stage" in reason
@@ -122,7 +132,11 @@ def _problem(
 
 
 def _reason(
-    lexed: LexedDockerfile, name: str, group: list[ArgUse], declared: list[ArgDeclaration]
+    lexed: LexedDockerfile,
+    name: str,
+    group: list[ArgUse],
+    declared: list[ArgDeclaration],
+    given: bool,
 ) -> str | None:
     global_ones = [d for d in declared if not d.in_stage]
     in_stage = [d for d in declared if d.in_stage]
@@ -132,9 +146,9 @@ def _reason(
         return f"${name} is not set by an ARG before the first FROM"
     if len(global_ones) > 1:
         return f"ARG {name} is declared {len(global_ones)} times before the first FROM"
-    if global_ones[0].value is None:
+    if not given and global_ones[0].value is None:
         return f"ARG {name} has no default value"
-    if not global_ones[0].literal:
+    if not given and not global_ones[0].literal:
         return f"the default of ARG {name} is not a literal image"
     if in_stage:
         again = in_stage[0]

@@ -304,6 +304,20 @@ def scan(path: str, text: str) -> tuple[list[Site], list[tuple[str, int]]]:
     return scan_dockerfile(path, text), []
 
 
+def image_arguments(path: str, text: str) -> dict[str, tuple[str, str | None]]:
+    """The ARGs whose value makes an image (``FROM ${BASE}``, ``FROM python:${PY}``):
+    for each, the literal prefix before it, and why a value given from outside
+    (a bake target's ``args``) may not carry a digest, or None where it may."""
+    scanner = _Scanner(path, text)
+    scanner.scan()
+    found: dict[str, tuple[str, str | None]] = {}
+    for name, group in scanner.arg_uses.items():
+        declared = scanner.arguments.get(name, [])
+        problem = arg_problem(scanner.lexed, name, group, declared, given=True)
+        found[name] = (group[0].expansion.prefix, problem)
+    return found
+
+
 def build_stages(path: str, text: str) -> list[Stage]:
     """The Dockerfile's build stages in order; the last is the image it builds."""
     scanner = _Scanner(path, text)
