@@ -137,3 +137,96 @@ def test_another_users_json_or_ini_file_stays_theirs(
         0o640,
     )
     assert path.read_bytes() == text.replace(reference, f"{reference}@{digest}").encode()
+
+
+# The kinds whose digest may go into a key of its own, or into HCL: before,
+# the same edited while pinner runs, and the edited text once pinned
+# ({r}: the reference, {d}: its digest).
+ASSEMBLED = [
+    pytest.param(
+        "chart/values.yaml",
+        "\ufeffimage:\r\n  repository: {r}\r\n  tag: '1'\r\n  digest: ''\r\n",
+        "\ufeff# edited\r\nimage:\r\n  repository: {r}\r\n  tag: '1'\r\n  digest: ''\r\n",
+        "\ufeff# edited\r\nimage:\r\n  repository: {r}\r\n  tag: '1'\r\n  digest: '{d}'\r\n",
+        id="helm-digest-key",
+    ),
+    pytest.param(
+        "kustomization.yaml",
+        "\ufeffimages:\r\n- name: x\r\n  newName: {r}\r\n  newTag: '1'\r\n",
+        "\ufeff# edited\r\nimages:\r\n- name: x\r\n  newName: {r}\r\n  newTag: '1'\r\n",
+        "\ufeff# edited\r\nimages:\r\n- name: x\r\n  newName: {r}\r\n  newTag: '1@{d}'\r\n",
+        id="kustomize",
+    ),
+    pytest.param(
+        "docker-bake.hcl",
+        '\ufefftarget "a" {{\r\n  contexts = {{ b = "docker-image://{r}:1" }}\r\n}}\r\n',
+        '\ufeff# edited\r\ntarget "a" {{\r\n  contexts = {{ b = "docker-image://{r}:1" }}\r\n}}\r\n',
+        '\ufeff# edited\r\ntarget "a" {{\r\n  contexts = {{ b = "docker-image://{r}:1@{d}" }}\r\n}}\r\n',
+        id="bake",
+    ),
+]
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if name.startswith("chart/"):
+        (path.parent / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 1.0.0\n")
+    path.write_bytes(text.encode())
+    return path
+
+
+@pytest.mark.parametrize(("name", "before", "after", "pinned"), ASSEMBLED)
+def test_an_edit_made_while_pinning_an_assembled_image_is_kept(
+    registry: RunningRegistry,
+    pusher: Pusher,
+    tmp_path: Path,
+    name: str,
+    before: str,
+    after: str,
+    pinned: str,
+) -> None:
+    digest, _ = pusher.image("kinds/assembled", "1", content="assembled")
+    with fault_proxy(registry.host, delay=0.4) as proxy:
+        reference = f"{proxy.host}/kinds/assembled"
+        path = _write(tmp_path, name, before.format(r=reference))
+        process = start_pinner("pin", cwd=tmp_path)
+        deadline = time.monotonic() + 30
+        while not sum(proxy.counts.values()):
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        path.write_bytes(after.format(r=reference).encode())
+        _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stderr
+    assert path.read_bytes() == pinned.format(r=reference, d=digest).encode()
+    assert digest == skopeo_digest(f"{registry.host}/kinds/assembled:1")
+
+
+@as_root
+@pytest.mark.parametrize(("name", "before", "after", "pinned"), ASSEMBLED)
+def test_another_users_assembled_image_file_stays_theirs(
+    registry: RunningRegistry,
+    pusher: Pusher,
+    tmp_path: Path,
+    name: str,
+    before: str,
+    after: str,
+    pinned: str,
+) -> None:
+    digest, _ = pusher.image("kinds/assembled", "1", content="assembled")
+    reference = f"{registry.host}/kinds/assembled"
+    path = _write(tmp_path, name, after.format(r=reference))
+    user = nobody()
+    os.chown(path, user.pw_uid, user.pw_gid)
+    path.chmod(0o640)
+
+    result = run_pinner("pin", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    status = path.stat()
+    assert (status.st_uid, status.st_gid, stat.S_IMODE(status.st_mode)) == (
+        user.pw_uid,
+        user.pw_gid,
+        0o640,
+    )
+    assert path.read_bytes() == pinned.format(r=reference, d=digest).encode()
