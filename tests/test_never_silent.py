@@ -180,10 +180,10 @@ def test_help_names_every_kind_of_file(tmp_path: Path) -> None:
 
 
 def test_a_named_file_that_is_no_kind_is_said_with_verbose(tmp_path: Path) -> None:
-    (tmp_path / "values.yml").write_text("web:\n  image: example/web:1\n")
-    quiet = run_pinner("check", "values.yml", cwd=tmp_path)
+    (tmp_path / "settings.yml").write_text("web:\n  image: example/web:1\n")
+    quiet = run_pinner("check", "settings.yml", cwd=tmp_path)
     assert (quiet.returncode, quiet.stderr) == (0, "")
-    verbose = run_pinner("check", "-v", "values.yml", cwd=tmp_path)
-    assert "values.yml: not read: none of the kinds pinner reads" in verbose.stdout
-    as_json = json.loads(run_pinner("check", "--format", "json", "values.yml", cwd=tmp_path).stdout)
-    assert as_json["unread_files"] == ["values.yml"]
+    verbose = run_pinner("check", "-v", "settings.yml", cwd=tmp_path)
+    assert "settings.yml: not read: none of the kinds pinner reads" in verbose.stdout
+    as_json = json.loads(run_pinner("check", "--format", "json", "settings.yml", cwd=tmp_path).stdout)
+    assert as_json["unread_files"] == ["settings.yml"]
