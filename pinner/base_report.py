@@ -424,6 +424,24 @@ def as_markdown(report: list[Entry], today: datetime.date) -> str:
     return "\n".join(lines) + "\n"
 
 
+def as_github(report: list[Entry], today: datetime.date) -> str:
+    """GitHub workflow commands: a notice per piece of advice, an error per
+    image that could not be read, at the first place each is used."""
+    from pinner.report.github import annotation
+
+    lines = []
+    for entry in report:
+        file, _, number = (entry.used_at[0] if entry.used_at else "").rpartition(":")
+        line = int(number) if number.isdigit() else None
+        if entry.error:
+            message = f"{entry.name}: {entry.error}"
+            lines.append(annotation("error", message, file=file, line=line, title="pinner report"))
+        for code, text in entry.advice:
+            message, title = f"{entry.shown_name}: {text}", f"pinner report: {code}"
+            lines.append(annotation("notice", message, file=file, line=line, title=title))
+    return "".join(line + "\n" for line in lines)
+
+
 def as_text(report: list[Entry], today: datetime.date) -> str:
     rows = [_HEADER, *(_row(entry, today) for entry in report)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(_HEADER))]

@@ -48,11 +48,13 @@ class Format(str, enum.Enum):
     TEXT = "text"
     JSON = "json"
     MARKDOWN = "markdown"
+    GITHUB = "github"  # workflow commands: one annotation per finding
 
 
 class ResolveFormat(str, enum.Enum):
     TEXT = "text"
     JSON = "json"
+    GITHUB = "github"
 
 
 class ResolverName(str, enum.Enum):
@@ -101,7 +103,9 @@ CheckOption = Annotated[
 FormatOption = Annotated[
     Format,
     typer.Option(
-        "--format", help="text for people; json or markdown print only the report on stdout."
+        "--format",
+        help="text for people; json, markdown or github (annotations: GitHub's workflow"
+        " commands) print only the report on stdout.",
     ),
 ]
 Jobs = Annotated[
@@ -336,6 +340,7 @@ def report_command(
         Format.TEXT: base_report.as_text,
         Format.JSON: base_report.as_json,
         Format.MARKDOWN: base_report.as_markdown,
+        Format.GITHUB: base_report.as_github,
     }[output]
     sys.stdout.write(render(report, today))
     for problem in problems:
@@ -377,7 +382,8 @@ def resolve_command(
         ),
     ] = None,
     output: Annotated[
-        ResolveFormat, typer.Option("--format", help="text: one line per reference; json.")
+        ResolveFormat,
+        typer.Option("--format", help="text: one line per reference; json; github (annotations)."),
     ] = ResolveFormat.TEXT,
     jobs: Jobs = None,
     resolver: ResolverOption = None,
@@ -423,6 +429,17 @@ def resolve_command(
             "exit_code": 2 if failed else 0,
         }
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    elif output is ResolveFormat.GITHUB:
+        from pinner.report.github import annotation
+
+        title = "pinner resolve"
+        for result in results:
+            if result.error is not None:
+                print(annotation("error", f"{result.text}: {result.error}", title=title))
+            elif result.note is not None:
+                print(annotation("warning", f"{result.text}: {result.note}", title=title))
+            else:
+                print(annotation("notice", result.pinned, title=title))
     else:
         for result in results:
             if result.digest is not None:
@@ -594,6 +611,10 @@ def _print(outcome: Outcome, output: Format, quiet: bool, verbose: bool, prefix:
         from pinner.report.markdown import markdown_report
 
         sys.stdout.write(markdown_report(outcome))
+    elif output is Format.GITHUB:
+        from pinner.report.github import github_report
+
+        sys.stdout.write(github_report(outcome))
     elif outcome.mode is not Mode.WRITE and outcome.command is not Command.CHECK:
         colour = _colour(sys.stdout)
         for file in outcome.changed_files:

@@ -185,5 +185,7 @@ def test_a_named_file_that_is_no_kind_is_said_with_verbose(tmp_path: Path) -> No
     assert (quiet.returncode, quiet.stderr) == (0, "")
     verbose = run_pinner("check", "-v", "settings.yml", cwd=tmp_path)
     assert "settings.yml: not read: none of the kinds pinner reads" in verbose.stdout
-    as_json = json.loads(run_pinner("check", "--format", "json", "settings.yml", cwd=tmp_path).stdout)
+    as_json = json.loads(
+        run_pinner("check", "--format", "json", "settings.yml", cwd=tmp_path).stdout
+    )
     assert as_json["unread_files"] == ["settings.yml"]
