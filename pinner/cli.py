@@ -151,6 +151,15 @@ ConfigOption = Annotated[
         " of the nearest folder at or above it, up to its repository's root].",
     ),
 ]
+Also = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--also",
+        metavar="FORMAT:FILE",
+        help="Also write the report in FORMAT (json, markdown, github, text) to FILE;"
+        " repeatable. For CI: a JSON summary beside the Markdown body.",
+    ),
+]
 Strict = Annotated[
     bool,
     typer.Option(
@@ -180,6 +189,7 @@ def _rewriting_command(name: str, summary: str, examples: tuple[str, ...]) -> No
         config: ConfigOption = None,
         force_exclude: ForceExclude = False,
         strict: Strict = False,
+        also: Also = None,
     ) -> None:
         _start_listing(paths)
         from pinner.outcome import Command, Mode
@@ -196,6 +206,7 @@ def _rewriting_command(name: str, summary: str, examples: tuple[str, ...]) -> No
             config_path=config,
             force_exclude=force_exclude,
             strict=strict,
+            also=also,
         )
 
     app.command(name, help=summary, epilog=_examples(*examples))(command)
@@ -246,6 +257,7 @@ def check(
     config: ConfigOption = None,
     force_exclude: ForceExclude = False,
     strict: Strict = False,
+    also: Also = None,
 ) -> None:
     """List every reference without a digest and exit 1 if there is one. Offline
     unless --stale: no network, for the pre-commit hook."""
@@ -266,6 +278,7 @@ def check(
         stale=stale,
         force_exclude=force_exclude,
         strict=strict,
+        also=also,
     )
 
 
@@ -514,6 +527,7 @@ def _run(
     stale: bool = False,
     force_exclude: bool = False,
     strict: bool = False,
+    also: list[str] | None = None,
 ) -> None:
     from pinner.files import FileError
     from pinner.outcome import Outcome
@@ -522,12 +536,18 @@ def _run(
 
     if quiet and verbose:
         raise typer.BadParameter("--quiet and --verbose cannot go together", param_hint="--quiet")
+    more = _parse_also(also)
+
+    def report(outcome: Outcome, prefix: str = "") -> None:
+        _print(outcome, output, quiet, verbose, prefix)
+        _write_also(outcome, more, quiet, verbose)
+
     try:
         config, governed = _configurations(config_path, paths or [], jobs, force_exclude, strict)
     except FileError as error:
         # Still one report, with the error in it: a JSON reader gets a document.
         failed = Outcome(command, mode, [], [error], tuple(paths or ()))
-        _print(failed, output, quiet, verbose, prefix="pinner: ")
+        report(failed, prefix="pinner: ")
         raise typer.Exit(2) from None
     chosen = resolver.value if resolver is not None else config.resolver
     progress = None
@@ -551,9 +571,9 @@ def _run(
             )
     except DaemonUnavailableError as error:
         failed = Outcome(command, mode, [], [], tuple(paths or ()), errors=[str(error)])
-        _print(failed, output, quiet, verbose)
+        report(failed)
         raise typer.Exit(2) from None
-    _print(outcome, output, quiet, verbose)
+    report(outcome)
     raise typer.Exit(outcome.exit_code())
 
 
@@ -603,18 +623,8 @@ def _print(outcome: Outcome, output: Format, quiet: bool, verbose: bool, prefix:
     from pinner.outcome import Command, Mode
     from pinner.report.text import coloured_diff, report_lines
 
-    if output is Format.JSON:
-        from pinner.report.json_report import json_report
-
-        sys.stdout.write(json_report(outcome))
-    elif output is Format.MARKDOWN:
-        from pinner.report.markdown import markdown_report
-
-        sys.stdout.write(markdown_report(outcome))
-    elif output is Format.GITHUB:
-        from pinner.report.github import github_report
-
-        sys.stdout.write(github_report(outcome))
+    if output is not Format.TEXT:
+        sys.stdout.write(_rendered(outcome, output, quiet, verbose))
     elif outcome.mode is not Mode.WRITE and outcome.command is not Command.CHECK:
         colour = _colour(sys.stdout)
         for file in outcome.changed_files:
@@ -638,6 +648,53 @@ def _print(outcome: Outcome, output: Format, quiet: bool, verbose: bool, prefix:
                 print(prefix + line if error else line, file=stream)
     for message in outcome.errors:
         print(f"pinner: {message}", file=sys.stderr)
+
+
+def _rendered(outcome: Outcome, output: Format, quiet: bool, verbose: bool) -> str:
+    """The whole report in one format, as one text (text: every line)."""
+    if output is Format.JSON:
+        from pinner.report.json_report import json_report
+
+        return json_report(outcome)
+    if output is Format.MARKDOWN:
+        from pinner.report.markdown import markdown_report
+
+        return markdown_report(outcome)
+    if output is Format.GITHUB:
+        from pinner.report.github import github_report
+
+        return github_report(outcome)
+    from pinner.report.text import text_report
+
+    return "".join(line + "\n" for line in text_report(outcome, quiet=quiet, verbose=verbose))
+
+
+def _write_also(
+    outcome: Outcome, also: list[tuple[Format, Path]], quiet: bool, verbose: bool
+) -> None:
+    """Each report ``--also`` asks for, to its file; a file that cannot be
+    written is one line and exit 2."""
+    for output, path in also:
+        try:
+            path.write_text(_rendered(outcome, output, quiet, verbose), encoding="utf-8")
+        except OSError as error:
+            print(f"pinner: {path}: cannot write: {error.strerror or error}", file=sys.stderr)
+            raise typer.Exit(2) from None
+
+
+def _parse_also(values: list[str] | None) -> list[tuple[Format, Path]]:
+    found = []
+    for value in values or []:
+        name, separator, path = value.partition(":")
+        try:
+            output = Format(name)
+        except ValueError:
+            output = None
+        if not separator or not path or output is None:
+            formats = ", ".join(f.value for f in Format)
+            raise typer.BadParameter(f"expected FORMAT:FILE ({formats})", param_hint="--also")
+        found.append((output, Path(path)))
+    return found
 
 
 def _colour(stream: object) -> bool:
