@@ -42,9 +42,11 @@ def test_zizmor_finds_nothing_of_medium_severity_or_above() -> None:
 
 @pytest.mark.parametrize("path", GITHUB_FILES, ids=lambda path: path.name)
 def test_every_uses_names_a_full_commit(path: Path) -> None:
-    uses = re.findall(r"^\s*(?:-\s*)?uses:\s*(\S+)", path.read_text(), re.MULTILINE)
-    for action in uses:
+    uses = re.findall(r"^\s*(?:-\s*)?uses:\s*(\S+)(.*)$", path.read_text(), re.MULTILINE)
+    for action, comment in uses:
         assert re.fullmatch(r"[^@\s]+@[0-9a-f]{40}", action), action
+        # The exact version the commit is, for a reviewer: v5.6.0, never v5.
+        assert re.match(r"\s*# v\d+\.\d+\.\d+\b", comment), (action, comment)
 
 
 def test_the_example_workflow_uses_the_action_and_least_permissions() -> None:
