@@ -11,6 +11,7 @@ over plain HTTP to a non-loopback host, and never into a message.
 from __future__ import annotations
 
 import base64
+import os
 import re
 import threading
 import time
@@ -62,6 +63,8 @@ class DockerConfigCredentials:
             return self._found[host]
 
     def _look_up(self, host: str) -> Credentials | None:
+        if not _docker_config_exists():
+            return None  # nothing for the SDK to read: spare its import (16 ms)
         # Imported here: only a registry that asks for credentials needs the SDK.
         import warnings
 
@@ -103,6 +106,17 @@ class DockerConfigCredentials:
         if not (credentials.username or credentials.identity_token):
             return None
         return credentials
+
+
+def _docker_config_exists() -> bool:
+    """Whether any file the Docker SDK would read credentials from is there
+    (it tries these in turn): ``$DOCKER_CONFIG/config.json``,
+    ``~/.docker/config.json``, the legacy ``~/.dockercfg``."""
+    home = os.path.expanduser("~")
+    paths = [os.path.join(home, ".docker", "config.json"), os.path.join(home, ".dockercfg")]
+    if os.environ.get("DOCKER_CONFIG"):
+        paths.append(os.path.join(os.environ["DOCKER_CONFIG"], "config.json"))
+    return any(os.path.exists(path) for path in paths)
 
 
 def _needs_credentials(host: str, what: str) -> str:
