@@ -17,7 +17,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 
 from pinner.files import FileError
-from pinner.site import Classifier, Site, SiteKind, Verdict, marked_ignore
+from pinner.site import Classifier, Site, SiteKind, Verdict, marked_ignore, site_at
 
 BOM = "\ufeff"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -203,20 +203,9 @@ def unread_images(
 
 def _key_site(path: str, text: str, key: ScalarNode, kind: SiteKind, reason: str) -> Site:
     """A site at a key, for a value pinner does not read: never looked up."""
-    shift = len(BOM) if text.startswith(BOM) else 0
-    start = key.start_mark.index + shift
-    line_start = text.rfind("\n", 0, start) + 1
-    return Site(
-        path=path,
-        line=key.start_mark.line + 1,
-        column=start - line_start + 1 - (shift if line_start == 0 else 0),
-        start=start,
-        end=start + len(str(key.value)),
-        kind=kind,
-        text=str(key.value),
-        verdict=Verdict.NOT_READ,
-        reason=reason,
-    )
+    start = key.start_mark.index + (len(BOM) if text.startswith(BOM) else 0)
+    end = start + len(str(key.value))
+    return site_at(path, text, start, end, kind, (Verdict.NOT_READ, reason, None, None))
 
 
 def scalar_span(text: str, node: ScalarNode) -> tuple[int, int]:

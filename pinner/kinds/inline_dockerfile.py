@@ -13,7 +13,7 @@ import bisect
 
 from ruamel.yaml.nodes import ScalarNode
 
-from pinner.site import Site, SiteKind, Verdict
+from pinner.site import Site, SiteKind, Verdict, site_at
 from pinner.yaml_scalars import BOM
 
 
@@ -73,18 +73,9 @@ def _place(starts: list[tuple[int, int]], value: str, offset: int) -> int:
 
 
 def _skip(path: str, text: str, node: ScalarNode) -> Site:
-    shift = len(BOM) if text.startswith(BOM) else 0
-    start = node.start_mark.index + shift
-    line_start = text.rfind("\n", 0, start) + 1
-    return Site(
-        path=path,
-        line=node.start_mark.line + 1,
-        column=start - line_start + 1,
-        start=start,
-        end=start,
-        kind=SiteKind.FROM,
-        text="dockerfile_inline",
-        verdict=Verdict.NOT_PLAIN,
-        reason="dockerfile_inline is not a literal block scalar (|), which YAML keeps as"
-        " written; write it as one to pin its images",
+    start = node.start_mark.index + (len(BOM) if text.startswith(BOM) else 0)
+    reason = (
+        "dockerfile_inline is not a literal block scalar (|), which YAML keeps as written;"
+        " write it as one to pin its images"
     )
+    return site_at(path, text, start, start, SiteKind.FROM, (Verdict.NOT_PLAIN, reason, None, None))
