@@ -64,6 +64,8 @@ MANIFEST_MEDIA_TYPES = (
     "application/vnd.docker.distribution.manifest.v2+json",
 )
 _ACCEPT = ", ".join(MANIFEST_MEDIA_TYPES)
+TAGS_PAGE = 1000  # tags asked for per page of a tag list
+_MOST_TAG_PAGES = 1000
 _MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 
 
@@ -197,6 +199,32 @@ class RegistryResolver:
         except NotFoundError:
             return False
         return True
+
+    def tags(self, reference: ImageReference) -> list[str]:
+        """Every tag of the reference's repository (``GET /v2/<name>/tags/list``),
+        following the ``Link`` header from page to page, on the same host only."""
+        base = self._base_url(reference.api_host)
+        url: str | None = f"{base}/v2/{reference.path}/tags/list?n={TAGS_PAGE}"
+        found: list[str] = []
+        for _ in range(_MOST_TAG_PAGES):
+            if url is None:
+                return found
+            response = self._send("GET", reference, url)
+            with response:
+                if response.status_code != 200:
+                    raise _status_error(reference, response, "the tag list")
+                try:
+                    listed = response.json().get("tags") or []
+                except (ValueError, AttributeError):
+                    raise BadResponseError(
+                        f"bad response: {reference.api_host} sent a tag list that is not JSON"
+                    ) from None
+                found += [tag for tag in listed if isinstance(tag, str)]
+                following = response.links.get("next", {}).get("url")
+            url = _same_host(base, url, following) if following else None
+        raise BadResponseError(
+            f"bad response: {reference.api_host} lists more than {_MOST_TAG_PAGES} pages of tags"
+        )
 
     def platform(self, reference: ImageReference, digest: str) -> Platform | None:
         manifest = self.manifest(reference, digest)
@@ -407,3 +435,16 @@ def _status_error(
             f"denied: {host} refused access to {what} (HTTP {status}){login_hint(host)}"
         )
     return BadResponseError(f"bad response: {reference.api_host} answered HTTP {status} for {what}")
+
+
+def _same_host(base: str, current: str, link: str) -> str:
+    """The next page's URL; a registry's Link to another host is refused, as
+    the credentials of one host never go to another."""
+    from urllib.parse import urljoin, urlsplit
+
+    following = urljoin(current, link)
+    if urlsplit(following)[:2] != urlsplit(base)[:2]:
+        raise BadResponseError(
+            f"bad response: the tag list's next page is on another host ({following})"
+        )
+    return following
