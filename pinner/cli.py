@@ -151,6 +151,23 @@ ConfigOption = Annotated[
         " of the nearest folder at or above it, up to its repository's root].",
     ),
 ]
+
+
+class BumpLevel(str, enum.Enum):
+    PATCH = "patch"
+    MINOR = "minor"
+    MAJOR = "major"
+
+
+BumpOption = Annotated[
+    BumpLevel | None,
+    typer.Option(
+        "--bump",
+        help="Also move each pinned image to the newest tag on its track within this level"
+        " (3.12 -> 3.13 is minor), checked by build date, platforms and family. Also"
+        " `bump:` in .pinner.yaml.",
+    ),
+]
 Also = Annotated[
     list[str] | None,
     typer.Option(
@@ -190,8 +207,11 @@ def _rewriting_command(name: str, summary: str, examples: tuple[str, ...]) -> No
         force_exclude: ForceExclude = False,
         strict: Strict = False,
         also: Also = None,
+        bump: BumpOption = None,
     ) -> None:
         _start_listing(paths)
+        if bump is not None and name != "update":
+            raise typer.BadParameter("only update and check --stale bump tags", param_hint="--bump")
         from pinner.outcome import Command, Mode
 
         _run(
@@ -207,6 +227,7 @@ def _rewriting_command(name: str, summary: str, examples: tuple[str, ...]) -> No
             force_exclude=force_exclude,
             strict=strict,
             also=also,
+            bump=bump.value if bump is not None else "",
         )
 
     app.command(name, help=summary, epilog=_examples(*examples))(command)
@@ -258,6 +279,7 @@ def check(
     force_exclude: ForceExclude = False,
     strict: Strict = False,
     also: Also = None,
+    bump: BumpOption = None,
 ) -> None:
     """List every reference without a digest and exit 1 if there is one. Offline
     unless --stale: no network, for the pre-commit hook."""
@@ -279,6 +301,7 @@ def check(
         force_exclude=force_exclude,
         strict=strict,
         also=also,
+        bump=bump.value if bump is not None else "",
     )
 
 
@@ -495,6 +518,7 @@ def _configurations(
     jobs: int | None,
     force_exclude: bool,
     strict: bool = False,
+    bump: str = "",
 ) -> tuple[Config, dict[str, Config]]:
     """Each path's configuration with the command line's options, and the
     first path's, which the lookups follow. Raises FileError."""
@@ -508,6 +532,7 @@ def _configurations(
                 jobs=config.jobs if jobs is None else jobs,
                 force_exclude=config.force_exclude or force_exclude,
                 strict=config.strict or strict,
+                bump=bump or config.bump,
             )
     governed = {path: adjusted[id(config)] for path, config in governed.items()}
     return governed[(list(paths) or ["."])[0]], governed
@@ -528,22 +553,27 @@ def _run(
     force_exclude: bool = False,
     strict: bool = False,
     also: list[str] | None = None,
+    bump: str = "",
 ) -> None:
     from pinner.files import FileError
-    from pinner.outcome import Outcome
+    from pinner.outcome import Command, Outcome
     from pinner.pipeline import run
     from pinner.resolve.errors import DaemonUnavailableError
 
     if quiet and verbose:
         raise typer.BadParameter("--quiet and --verbose cannot go together", param_hint="--quiet")
     more = _parse_also(also)
+    if bump and command is Command.CHECK and not stale:
+        raise typer.BadParameter("check looks for bumps only with --stale", param_hint="--bump")
 
     def report(outcome: Outcome, prefix: str = "") -> None:
         _print(outcome, output, quiet, verbose, prefix)
         _write_also(outcome, more, quiet, verbose)
 
     try:
-        config, governed = _configurations(config_path, paths or [], jobs, force_exclude, strict)
+        config, governed = _configurations(
+            config_path, paths or [], jobs, force_exclude, strict, bump
+        )
     except FileError as error:
         # Still one report, with the error in it: a JSON reader gets a document.
         failed = Outcome(command, mode, [], [error], tuple(paths or ()))

@@ -61,6 +61,8 @@ class Config(NamedTuple):
     force_exclude: bool = False  # apply exclude to files named on the command line too
     platforms: tuple[str, ...] = ()  # the platforms a refresh must keep (none: the pin's own)
     strict: bool = False  # references pinner has to skip are findings
+    bump: str = ""  # update --bump's level for every image: patch, minor, major ("" none)
+    bump_images: tuple[tuple[str, str], ...] = ()  # (image glob, level or "never"), first wins
 
     def excludes(self, path: Path) -> bool:
         if not self.exclude:
@@ -75,6 +77,16 @@ class Config(NamedTuple):
             if fnmatch.fnmatchcase(relative, pattern) or relative.startswith(folder + "/"):
                 return True
         return False
+
+    def bump_level(self, reference: ImageReference) -> str:
+        """How far tags of ``reference`` may be bumped: patch, minor, major, or ""."""
+        for pattern, level in self.bump_images:
+            if self._matches(pattern, reference):
+                return "" if level == "never" else level
+        return self.bump
+
+    def _matches(self, pattern: str, reference: ImageReference) -> bool:
+        return Config(ignore=(pattern,)).ignored_by(reference) is not None
 
     def ignored_by(self, reference: ImageReference) -> str | None:
         """The ``ignore`` pattern that matches the image, if any: matched against
@@ -173,6 +185,8 @@ def parse_config(text: str, shown: str, root: Path) -> Config:
             if key == "platforms":
                 _check_platforms(value, shown, line_of(key))
             values[key.replace("-", "_")] = tuple(value)
+        elif key == "bump":
+            values.update(_bump(value, shown, line_of(key)))
         elif key == "strict":
             if not isinstance(value, bool):
                 raise FileError(shown, "'strict' must be true or false", line_of(key))
@@ -197,7 +211,7 @@ def parse_config(text: str, shown: str, root: Path) -> Config:
                 )
             values[key.replace("-", "_")] = value
         else:
-            known = ", ".join([*_LISTS, "strict", "resolver", "certs-dir", *_NUMBERS])
+            known = ", ".join([*_LISTS, "strict", "bump", "resolver", "certs-dir", *_NUMBERS])
             raise FileError(shown, f"unknown key '{key}' (known: {known})", line_of(str(key)))
     return Config(root=root, path=Path(shown), **values)  # type: ignore[arg-type]
 
@@ -212,3 +226,27 @@ def _check_platforms(values: list[str], shown: str, line: int) -> None:
                 f"'platforms': {value!r} is not os/arch[/variant] (e.g. linux/arm64)",
                 line,
             )
+
+
+BUMP_LEVELS = ("patch", "minor", "major")
+
+
+def _bump(value: object, shown: str, line: int) -> dict[str, object]:
+    """``bump: minor``, or ``bump: {default: minor, images: {"postgres": never}}``."""
+    if isinstance(value, str):
+        value = {"default": value}
+    if not isinstance(value, dict):
+        raise FileError(shown, "'bump' must be a level or a mapping", line)
+    default = value.get("default", "")
+    images = value.get("images", {}) or {}
+    unknown = set(value) - {"default", "images"}
+    if unknown:
+        raise FileError(shown, f"'bump' has unknown key '{sorted(unknown)[0]}'", line)
+    if default not in ("", "never", *BUMP_LEVELS) or not isinstance(images, dict):
+        raise FileError(shown, f"'bump' must be one of {', '.join(BUMP_LEVELS)} or never", line)
+    overrides = []
+    for pattern, level in images.items():
+        if level not in ("never", *BUMP_LEVELS):
+            raise FileError(shown, f"'bump' for {pattern}: {level!r} is no level", line)
+        overrides.append((str(pattern), str(level)))
+    return {"bump": "" if default == "never" else default, "bump_images": tuple(overrides)}

@@ -27,6 +27,7 @@ class Mode(enum.Enum):
 class Status(str, enum.Enum):
     ADDED = "added"  # a digest was (or, without writing, would be) added
     UPDATED = "updated"  # the digest was (or would be) replaced: the tag moved
+    BUMPED = "bumped"  # a newer tag on the same track, and its digest (or would be)
     CURRENT = "current"  # pinned, and the tag still points there
     PINNED = "pinned"  # has a digest; not looked up (offline check)
     UNPINNED = "unpinned"  # has no digest (offline check)
@@ -47,7 +48,7 @@ UNDECIDED = frozenset({Status.TAG_GONE, Status.PLATFORM_GONE, Status.PLATFORMS_D
 # Exit 1 whatever the command, even after an update.
 BROKEN = FAILING | UNDECIDED
 # What `pinner check` exits 1 for.
-FINDINGS = BROKEN | {Status.UNPINNED, Status.STALE}
+FINDINGS = BROKEN | {Status.UNPINNED, Status.STALE, Status.BUMPED}
 
 
 class SiteResult(NamedTuple):
@@ -61,6 +62,15 @@ class SiteResult(NamedTuple):
     unwritten: bool = False  # an error because its file could not be written
     change: Change | None = None  # for a moved digest: when each was built, the size change
     tag_digest: str | None = None  # where the tag points now, where that is not new_digest
+    bump: BumpNote | None = None  # update --bump: the tags, and newer ones passed over
+
+
+class BumpNote(NamedTuple):
+    """What --bump found for a pinned reference."""
+
+    old_tag: str
+    new_tag: str  # "" where every newer tag was passed over
+    passed_over: tuple[tuple[str, str], ...] = ()  # (tag, why), newest first
 
 
 class Change(NamedTuple):

@@ -29,6 +29,7 @@ from pinner.site import Site, Verdict
 # What only lookups and writes need is imported where they happen: the
 # offline check, run as a pre-commit hook, loads none of it.
 if TYPE_CHECKING:
+    from pinner.bumps import Bump
     from pinner.outcome import Change
     from pinner.reference import ImageReference
     from pinner.report.progress import TerminalProgress as Progress
@@ -209,6 +210,8 @@ def run(
     with closed_after(lazy):
         files, problems = scan_files(paths, config, warm_up, governed, unread)
         answers.look_up(files, progress)
+        if answers.refreshes and lazy.available:
+            answers.find_bumps(files)
         for file in files:
             answers.plan(file)
         if command is Command.UPDATE and lazy.available:
@@ -232,6 +235,7 @@ class _Answers:
         self.refreshes = command is Command.UPDATE or (command is Command.CHECK and stale)
         self.digests: dict[str, str | ResolveError] = {}
         self.refreshed: dict[RefreshKey, Refresh | ResolveError] = {}
+        self.bumps: dict[BumpKey, Bump | ResolveError | None] = {}
 
     def wanted(self, site: Site) -> bool:
         return (self.looks_up_tags and site.verdict is Verdict.PIN) or (
@@ -272,11 +276,11 @@ class _Answers:
                 progress.finish()
 
     def plan(self, file: FileResult) -> None:
-        file.results = [self.result(site, file.config.platforms) for site in file.sites]
+        file.results = [self.result(site, file.config) for site in file.sites]
         edits = [result.edit for result in file.results if result.edit is not None]
         file.new_text = apply_edits(file.text, edits)
 
-    def result(self, site: Site, keep: tuple[str, ...] = ()) -> SiteResult:
+    def result(self, site: Site, config: Config) -> SiteResult:
         reference = site.reference
         if self.command is Command.CHECK and not (self.stale and self.wanted(site)):
             return plan.offline(site)
@@ -284,8 +288,79 @@ class _Answers:
             return plan.offline(site) if self.command is Command.PIN else plan.left_alone(site)
         if site.verdict is Verdict.PIN:
             return plan.pin(site, self.digests[_tag_key(site)])
-        answer = self.refreshed[_refresh_key(site, keep)]
-        return plan.stale_check(site, answer) if self.stale else plan.update(site, answer)
+        answer = self.refreshed[_refresh_key(site, config.platforms)]
+        key = self._bump_key(site, config, answer)
+        found = self.bumps.get(key) if key is not None else None
+        if found is not None and not isinstance(found, ResolveError) and found.tag:
+            return plan.bump(site, found, writes=self.command is Command.UPDATE)
+        result = plan.stale_check(site, answer) if self.stale else plan.update(site, answer)
+        if found is None or site.reference is None or site.reference.tag is None:
+            return result
+        from pinner.outcome import BumpNote
+
+        passed = (
+            found.passed_over if not isinstance(found, ResolveError) else (("", found.message),)
+        )
+        return result._replace(bump=BumpNote(site.reference.tag, "", passed))
+
+    def _bump_key(
+        self, site: Site, config: Config, answer: Refresh | ResolveError
+    ) -> BumpKey | None:
+        """What --bump asks of a pinned reference, if it may be bumped: a tag
+        written whole in one reference, pinned to what its tag names (an index,
+        or the tag's own manifest; a per-platform pin is refreshed, not bumped)."""
+        from pinner.resolve.freshness import Freshness
+
+        reference = site.reference
+        level = config.bump_level(reference) if reference is not None else ""
+        if not level or reference is None or reference.tag is None or site.digest_key:
+            return None
+        if site.verdict is not Verdict.PINNED or reference.original != site.text:
+            return None
+        if isinstance(answer, ResolveError) or answer.freshness not in (
+            Freshness.CURRENT,
+            Freshness.STALE,
+        ):
+            return None
+        if answer.tag_digest is not None and answer.tag_digest != answer.digest:
+            return None
+        assert reference.digest is not None
+        return reference.lookup_key, reference.digest, config.platforms, level
+
+    def find_bumps(self, files: list[FileResult]) -> None:
+        """Look for a newer tag of every pinned reference --bump applies to."""
+        wanted: dict[BumpKey, ImageReference] = {}
+        for file in files:
+            for site in file.sites:
+                if site.verdict is not Verdict.PINNED or site.reference is None:
+                    continue
+                answer = self.refreshed.get(_refresh_key(site, file.config.platforms))
+                key = None if answer is None else self._bump_key(site, file.config, answer)
+                if key is not None and key not in self.bumps:
+                    wanted.setdefault(key, site.reference)
+        if not wanted:
+            return
+        from pinner.resolve.batch import FanOut, in_parallel
+        from pinner.resolve.registry import RegistryResolver
+
+        resolver = self.lazy.get()
+        if not isinstance(resolver, RegistryResolver):
+            failed = ResolveError("tag bumps need --resolver registry: the Engine lists no tags")
+            self.bumps.update({key: failed for key in wanted})
+            return
+        from pinner.bumps import LEVELS, Bumper
+        from pinner.resolve.manifest import Platform
+
+        fan_out = FanOut(self.jobs)
+        bumper = Bumper(resolver, fan_out)
+        work = {}
+        for key, reference in wanted.items():
+            keep = tuple(p for p in map(Platform.parse, key[2]) if p is not None)
+            work[key] = _catching(bumper.find, reference, LEVELS[key[3]], keep)
+        try:
+            self.bumps.update(in_parallel(work, self.jobs))
+        finally:
+            fan_out.close()
 
 
 class _LazyResolver:
@@ -359,22 +434,15 @@ def _facts(
 
 def _change(result: SiteResult, found: dict[tuple[str, str], ImageFacts | None]) -> Change:
     from pinner.outcome import Change
+    from pinner.resolve.facts import size_on
 
     key = result.site.reference.lookup_key if result.site.reference else ""
     old = found.get((key, result.old_digest or ""))
     new = found.get((key, result.new_digest or ""))
     platform = result.site.platform or "linux/amd64"
-    old_size, new_size = _size_on(old, platform), _size_on(new, platform)
+    old_size, new_size = size_on(old, platform), size_on(new, platform)
     delta = None if old_size is None or new_size is None else new_size - old_size
     return Change(old.created if old else None, new.created if new else None, delta, platform)
-
-
-def _size_on(facts: ImageFacts | None, platform: str) -> int | None:
-    """The size on ``platform``; a single manifest's own size, whatever its platform."""
-    for entry in facts.platforms if facts else ():
-        if entry.platform is None or entry.platform == platform:
-            return entry.size
-    return None
 
 
 def _unique_count(tags: list[Site], pinned: list[tuple[Site, tuple[str, ...]]]) -> int:
@@ -403,6 +471,8 @@ def _look_up_tags(
 # A pinned reference's question: its image and tag, digest, FROM --platform,
 # and the platforms a refresh must keep.
 RefreshKey = tuple[str, str, str, tuple[str, ...]]
+# --bump's question: image and tag, digest, platforms to keep, the level allowed.
+BumpKey = tuple[str, str, tuple[str, ...], str]
 
 
 def _refresh_key(site: Site, keep: tuple[str, ...]) -> RefreshKey:

@@ -10,6 +10,7 @@ from pinner.resolve.errors import ResolveError
 from pinner.site import Site, Verdict
 
 if TYPE_CHECKING:
+    from pinner.bumps import Bump
     from pinner.resolve.freshness import Refresh
 
 # Only pin, update and check --stale look anything up; the offline check
@@ -68,6 +69,28 @@ def update(site: Site, refreshed: Refresh | ResolveError) -> SiteResult:
     note = refreshed.note or _moved(site)
     return SiteResult(
         site, Status.UPDATED, old, refreshed.digest, edit, note, tag_digest=refreshed.tag_digest
+    )
+
+
+def bump(site: Site, found: Bump, writes: bool) -> SiteResult:
+    """A pinned reference moved to a newer tag on its track and that tag's
+    digest: the whole reference is written anew, in the user's spelling."""
+    from pinner.outcome import BumpNote, Change
+
+    reference = site.reference
+    assert reference is not None and reference.tag is not None and reference.digest is not None
+    name = reference.original.split("@")[0][: -len(reference.tag) - 1]
+    edit = Edit(site.start, site.end, f"{name}:{found.tag}@{found.digest}") if writes else None
+    change = Change(found.old_created, found.new_created, found.size_change, found.platform)
+    return SiteResult(
+        site,
+        Status.BUMPED,
+        reference.digest,
+        found.digest,
+        edit,
+        f"tag {reference.tag} -> {found.tag}",
+        change=change,
+        bump=BumpNote(reference.tag, found.tag, found.passed_over),
     )
 
 

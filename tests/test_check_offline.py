@@ -60,6 +60,7 @@ def test_json_report_schema(tmp_path: Path) -> None:
         "verdict": "pin",
         "reason": "no digest",
         "platform": None,
+        "bump": None,
         "change": None,
     }
     assert report["sites"][0]["old_digest"] == f"sha256:{HEX}"

@@ -82,6 +82,12 @@ def _platforms_dropped(pusher: Pusher, host: str, tmp_path: Path) -> str:
     return f"FROM {host}/st/platsdropped:1@{index}\n"
 
 
+def _bumped(pusher: Pusher, host: str, tmp_path: Path) -> str:
+    digest, _ = pusher.image("st/bumped", "1.0.0", content="1.0.0")
+    pusher.image("st/bumped", "1.0.1", content="1.0.1")
+    return f"FROM {host}/st/bumped:1.0.0@{digest}\n"
+
+
 def _error(pusher: Pusher, host: str, tmp_path: Path) -> str:
     (tmp_path / ".pinner.yaml").write_text("retries: 0\nconnect-timeout: 2\n")
     return f"FROM 127.0.0.1:{free_port()}/st/nowhere:1@sha256:{'0' * 64}\n"
@@ -112,6 +118,8 @@ SCENARIOS: list[tuple[str, Setup, tuple[str, ...], int]] = [
     ("platform-gone", _platform_gone, ("update",), 1),
     ("platforms-dropped", _platforms_dropped, ("check", "--stale"), 1),
     ("platforms-dropped", _platforms_dropped, ("update",), 1),
+    ("bumped", _bumped, ("update", "--bump", "patch"), 0),
+    ("bumped", _bumped, ("check", "--stale", "--bump", "patch"), 1),
     ("error", _error, ("check", "--stale"), 2),
     ("error", _error, ("update",), 2),
     ("added", _unpinned, ("pin",), 0),

@@ -65,6 +65,15 @@ def _site(result: SiteResult) -> dict[str, object]:
         "verdict": site.verdict.value,
         "reason": result.message,
         "platform": site.platform or None,
+        "bump": None
+        if result.bump is None
+        else {
+            "from": result.bump.old_tag,
+            "to": result.bump.new_tag or None,
+            "passed_over": [
+                {"tag": tag or None, "reason": why} for tag, why in result.bump.passed_over
+            ],
+        },
         "change": None
         if result.change is None
         else {

@@ -5,7 +5,14 @@ from __future__ import annotations
 from pinner.outcome import BROKEN, FAILING, UNDECIDED, Mode, Outcome, SiteResult, Status
 from pinner.report import short, shown
 
-_CHANGES = (Status.ADDED, Status.UPDATED, Status.STALE, Status.UNPINNED, *sorted(BROKEN))
+_CHANGES = (
+    Status.ADDED,
+    Status.UPDATED,
+    Status.BUMPED,
+    Status.STALE,
+    Status.UNPINNED,
+    *sorted(BROKEN),
+)
 
 
 def markdown_report(outcome: Outcome) -> str:
@@ -40,6 +47,19 @@ def markdown_report(outcome: Outcome) -> str:
             f"- `{image}` `{short(old)}` → `{short(new)}`: {text}"
             for (image, old, new), text in brought.items()
         ]
+    bumped = [r for r in outcome.results if r.bump is not None and r.bump.new_tag]
+    if bumped:
+        lines += ["", "#### Tag bumps", ""]
+        lines += [
+            f"- `{_image(r)}`: `{r.bump.old_tag}` → `{r.bump.new_tag}`"
+            + (f": {r.change.describe()}" if r.change and r.change.describe() else "")
+            for r in bumped
+            if r.bump is not None
+        ]
+    passed = [(r, tag, why) for r in outcome.results if r.bump for tag, why in r.bump.passed_over]
+    if passed:
+        lines += ["", "#### Newer tags passed over", ""]
+        lines += [f"- `{_image(r)}` `{tag}`: {_cell(why)}" for r, tag, why in passed]
     # A pin kept per-platform names the index its tag points to and what was written.
     notes = [
         r

@@ -61,6 +61,11 @@ def report_lines(
         ]
     strict = {id(result) for result in outcome.strict_findings}
     for result in outcome.results:
+        if verbose and result.bump is not None:
+            lines += [
+                (f"{result.site.location}: passed over {tag} for {shown(result)}: {why}", False)
+                for tag, why in result.bump.passed_over
+            ]
         if id(result) in strict:
             line: str | None = paint(_skipped(result) + " (a finding: strict)", "yellow", colour)
         elif not verbose and (
@@ -99,6 +104,16 @@ def _line(result: SiteResult, outcome: Outcome, quiet: bool, colour: bool) -> st
     if status is Status.UPDATED:
         verb = "updated" if writes else "would update"
         return f"{where}: {verb} {name}: {result.old_digest} -> {result.new_digest}{note}"
+    if status is Status.BUMPED and result.bump is not None:
+        verb = "bumped" if writes else "would bump"
+        if outcome.command is Command.CHECK:
+            verb = "bump available for"
+        brings = result.change.describe() if result.change else ""
+        text = (
+            f"{where}: {verb} {name}: tag {result.bump.old_tag} -> {result.bump.new_tag},"
+            f" {result.old_digest} -> {result.new_digest}" + (f" ({brings})" if brings else "")
+        )
+        return paint(text, "yellow", colour) if outcome.command is Command.CHECK else text
     if status is Status.UNPINNED:
         return paint(f"{where}: {name} has no digest", "yellow", colour)
     if status is Status.STALE:
@@ -132,8 +147,13 @@ def _summary(outcome: Outcome) -> str:
     if counts[Status.UPDATED]:
         verb = "updated" if writes else "would update"
         parts.append(f"{verb} {_n(counts[Status.UPDATED], 'digest')}")
+    if counts[Status.BUMPED] and outcome.command is not Command.CHECK:
+        verb = "bumped" if writes else "would bump"
+        parts.append(f"{verb} {_n(counts[Status.BUMPED], 'tag')}")
     if parts:
         parts[-1] += f" in {_n(files, 'file')}"
+    if counts[Status.BUMPED] and outcome.command is Command.CHECK:
+        parts.append(f"{_n(counts[Status.BUMPED], 'tag bump')} available")
     for status in (Status.UNPINNED, Status.STALE, *sorted(BROKEN), Status.CURRENT):
         if counts[status] and (status is not Status.CURRENT or outcome.command is Command.CHECK):
             parts.append(f"{counts[status]} {status.value}")

@@ -39,6 +39,14 @@ def is_placeholder_date(created: str | None) -> bool:
     return created is not None and created.startswith(_PLACEHOLDER_DAYS)
 
 
+def size_on(facts: ImageFacts | None, platform: str) -> int | None:
+    """The size on ``platform``; a single manifest's own size, whatever its platform."""
+    for entry in facts.platforms if facts else ():
+        if entry.platform is None or entry.platform == platform:
+            return entry.size
+    return None
+
+
 def platform_children(
     digest: str, media_type: str, document: object
 ) -> list[tuple[str, str | None]]:
