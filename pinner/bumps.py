@@ -77,8 +77,8 @@ class Bumper:
             required = (own,) if own is not None else ()
         kind = image_kind(reference, current.os)
         passed: list[tuple[str, str]] = []
+        name = reference.original.split("@")[0][: -len(reference.tag) - 1]
         for tag in newer:
-            name = reference.original.split("@")[0][: -len(reference.tag) - 1]
             candidate = parse_reference(f"{name}:{tag}")
             try:
                 facts = self._facts(candidate, tag)

@@ -276,11 +276,11 @@ class _Answers:
                 progress.finish()
 
     def plan(self, file: FileResult) -> None:
-        file.results = [self.result(site, file.config) for site in file.sites]
+        file.results = [self.result(site, file.config, file.text) for site in file.sites]
         edits = [result.edit for result in file.results if result.edit is not None]
         file.new_text = apply_edits(file.text, edits)
 
-    def result(self, site: Site, config: Config) -> SiteResult:
+    def result(self, site: Site, config: Config, text: str = "") -> SiteResult:
         reference = site.reference
         if self.command is Command.CHECK and not (self.stale and self.wanted(site)):
             return plan.offline(site)
@@ -291,16 +291,33 @@ class _Answers:
         answer = self.refreshed[_refresh_key(site, config.platforms)]
         key = self._bump_key(site, config, answer)
         found = self.bumps.get(key) if key is not None else None
-        if found is not None and not isinstance(found, ResolveError) and found.tag:
+        # The whole reference is written anew: only where the file holds it as is.
+        whole = text[site.start : site.end] == site.text
+        if found is not None and not isinstance(found, ResolveError) and found.tag and whole:
             return plan.bump(site, found, writes=self.command is Command.UPDATE)
         result = plan.stale_check(site, answer) if self.stale else plan.update(site, answer)
-        if found is None or site.reference is None or site.reference.tag is None:
+        if site.reference is None or site.reference.tag is None:
             return result
         from pinner.outcome import BumpNote
 
-        passed = (
-            found.passed_over if not isinstance(found, ResolveError) else (("", found.message),)
-        )
+        if key is None and _bump_asked(site, config):
+            # Never silent: a bump was asked for, and this reference cannot take one.
+            why = (
+                "refreshed only: a bump writes a tag written whole in one reference, pinned"
+                " to what its tag names (not an ARG with a prefix, a mapping's parts, a"
+                " per-platform pin)"
+            )
+            return result._replace(bump=BumpNote(site.reference.tag, "", (("", why),)))
+        if found is None:
+            return result
+
+        if isinstance(found, ResolveError):
+            passed: tuple[tuple[str, str], ...] = (("", found.message),)
+        elif found.tag:  # it holds, but this file does not write the reference in one piece
+            why = "not written here: the reference is not one piece of the file's text"
+            passed = (*found.passed_over, (found.tag, why))
+        else:
+            passed = found.passed_over
         return result._replace(bump=BumpNote(site.reference.tag, "", passed))
 
     def _bump_key(
@@ -361,6 +378,16 @@ class _Answers:
             self.bumps.update(in_parallel(work, self.jobs))
         finally:
             fan_out.close()
+
+
+def _bump_asked(site: Site, config: Config) -> bool:
+    """--bump (or bump:) applies to this pinned reference, and its tag has a version."""
+    from pinner.tracks import track
+
+    reference = site.reference
+    if site.verdict is not Verdict.PINNED or reference is None or reference.tag is None:
+        return False
+    return bool(config.bump_level(reference)) and track(reference.tag) is not None
 
 
 class _LazyResolver:

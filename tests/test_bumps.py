@@ -142,3 +142,87 @@ def test_a_candidate_of_another_family_is_passed_over() -> None:
         )
         is None
     )
+
+
+@pytest.mark.registry
+def test_a_bump_keeps_every_other_byte_and_the_owner(
+    registry: RunningRegistry, pusher: Pusher, tmp_path: Path
+) -> None:
+    import stat
+
+    from tests.support.users import nobody
+
+    host = registry.host
+    old, _ = pusher.image("bump/svc", "2.3", content="2.3")
+    new, _ = pusher.image("bump/svc", "2.4", content="2.4", created="2026-02-01T00:00:00Z")
+    compose = tmp_path / "compose.yaml"
+    text = f"\ufeffservices:\r\n  svc:\r\n    image: '{host}/bump/svc:2.3@{old}'  # svc\r\n"
+    compose.write_bytes(text.encode())
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_bytes(f'ARG BASE="{host}/bump/svc:2.3@{old}"\r\nFROM $BASE\r\n'.encode())
+    if os.geteuid() == 0:
+        user = nobody()
+        os.chown(compose, user.pw_uid, user.pw_gid)
+        compose.chmod(0o640)
+
+    code, _, err = _run(tmp_path, "update", "--bump", "minor")
+
+    assert code == 0, err
+    assert new == skopeo_digest(f"{host}/bump/svc:2.4")
+    assert compose.read_bytes() == text.replace(f"svc:2.3@{old}", f"svc:2.4@{new}").encode()
+    if os.geteuid() == 0:
+        status = compose.stat()
+        assert (status.st_uid, stat.S_IMODE(status.st_mode)) == (nobody().pw_uid, 0o640)
+    # The ARG's default is bumped inside its quotes, the quotes kept.
+    assert (
+        dockerfile.read_bytes()
+        == f'ARG BASE="{host}/bump/svc:2.4@{new}"\r\nFROM $BASE\r\n'.encode()
+    )
+
+
+@pytest.mark.registry
+def test_an_edit_made_while_bumping_is_kept(
+    registry: RunningRegistry, pusher: Pusher, tmp_path: Path
+) -> None:
+    import time
+
+    from tests.conftest import start_pinner
+    from tests.support.fault_proxy import fault_proxy
+
+    old, _ = pusher.image("bump/race", "1.1", content="1.1")
+    new, _ = pusher.image("bump/race", "1.2", content="1.2", created="2026-02-01T00:00:00Z")
+    with fault_proxy(registry.host, delay=0.3) as proxy:
+        reference = f"{proxy.host}/bump/race"
+        path = tmp_path / "Dockerfile"
+        path.write_bytes(f"\ufeffFROM {reference}:1.1@{old}\r\n".encode())
+        process = start_pinner("update", "--bump", "minor", cwd=tmp_path)
+        deadline = time.monotonic() + 30
+        while not sum(proxy.counts.values()):
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        edited = f"\ufeff# edited\r\nFROM {reference}:1.1@{old}\r\n"
+        path.write_bytes(edited.encode())
+        _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stderr
+    assert path.read_bytes() == edited.replace(f":1.1@{old}", f":1.2@{new}").encode()
+
+
+@pytest.mark.registry
+def test_a_reference_not_written_in_one_piece_is_refreshed_and_says_so(
+    registry: RunningRegistry, pusher: Pusher, tmp_path: Path
+) -> None:
+    host = registry.host
+    old, _ = pusher.image("bump/piece", "1.0", content="1.0")
+    pusher.image("bump/piece", "1.1", content="1.1", created="2026-02-01T00:00:00Z")
+    text = f'ARG BASE="{host}/bump/piece:1.0"@{old}\nFROM $BASE\n'
+    (tmp_path / "Dockerfile").write_text(text)
+
+    code, out, _ = _run(tmp_path, "update", "--bump", "minor", "--format", "json")
+
+    assert code == 0
+    assert (tmp_path / "Dockerfile").read_text() == text
+    [site] = json.loads(out)["sites"]
+    assert site["status"] == "current"
+    assert site["bump"]["to"] is None
+    [note] = site["bump"]["passed_over"]
+    assert note["tag"] is None and note["reason"].startswith("refreshed only: a bump writes")
