@@ -10,7 +10,10 @@ removes both afterwards):
     .venv/bin/python bench/registry_bench.py --profile out.prof   # pin -q, or what follows
 
 ``--try`` runs one pinner command line, best of three, in the first trust
-setup; ``BENCH_WRAP`` prefixes it (a sampling profiler, say).
+setup; ``BENCH_WRAP`` prefixes it (a sampling profiler, say). ``--bump``
+pins the repository once, then times ``pinner update --bump minor``
+against a plain ``pinner update`` on it, taking turns (a third of the
+images has a newer tag on its track): target at most 2 x.
 
 It starts nine real registries (docker-registry) on loopback, each behind a
 proxy that speaks TLS, answers to a host name of its own
@@ -72,6 +75,15 @@ PINDOCK_VENV = REPO_ROOT / "bench" / ".venv-pindock"
 SYSTEM_CA = Path("/usr/local/share/ca-certificates/pinner-bench.crt")
 HOSTS_FILE = Path("/etc/hosts")
 MARK = "# pinner registry benchmark"
+_ACCEPT = ", ".join(
+    (
+        "application/vnd.oci.image.index.v1+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+        "application/vnd.oci.image.manifest.v1+json",
+        "application/vnd.docker.distribution.manifest.v2+json",
+    )
+)
+BUMP_RATIO = 2.0  # update --bump minor against a plain update of the same pinned files
 WALL_RATIO = 0.3
 REPORT_RATIO = 2.0  # pinner report against a cold pinner pin of the same files
 CPU_SECONDS = 0.6
@@ -136,6 +148,13 @@ def push_images(storage: Path, index: int) -> list[tuple[str, str]]:
             else:
                 pusher.image(repository, tag, media="oci" if number % 2 else "docker")
             pushed.append((repository, tag))
+            if number % 3 == 0:
+                # A newer tag on the same track, for --bump to find and check.
+                digest = pusher.session.get(
+                    f"{registry.url}/v2/{repository}/manifests/{tag}",
+                    headers={"Accept": _ACCEPT},
+                ).headers["Docker-Content-Digest"]
+                pusher.tag(repository, digest, f"1.{number + 1000}")
     return pushed
 
 
@@ -290,6 +309,30 @@ def main() -> int:
             print(best_of_three("pinner", tried, source, proxies, issuer, digests, env))
             print(f"the proxies' CPU time in three runs: {time.process_time() - before:.2f} s")
             return 0
+        if len(sys.argv) > 1 and sys.argv[1] == "--bump":
+            # update --bump minor against a plain update, on the files pinned once,
+            # best of three each, taking turns.
+            env = {**base_env, "REQUESTS_CA_BUNDLE": str(pki.ca_pem)}
+            subprocess.run([pinner, "pin", "-q"], cwd=source, env=env, check=True)
+            commands = {
+                "pinner update": [pinner, "update", "-q"],
+                "pinner update --bump minor": [pinner, "update", "-q", "--bump", "minor"],
+            }
+            found: dict[str, list[Run]] = {tool: [] for tool in commands}
+            for _ in range(3):
+                for tool, command in commands.items():
+                    found[tool].append(timed(tool, command, source, proxies, issuer, {}, env))
+            plain, bumping = (min(runs, key=lambda run: run.wall) for runs in found.values())
+            print(
+                f"| command | wall time | CPU time | exit |\n| --- | --- | --- | --- |\n"
+                f"| {plain.tool} | {plain.wall:.2f} s | {plain.cpu:.2f} s | {plain.returncode} |\n"
+                f"| {bumping.tool} | {bumping.wall:.2f} s | {bumping.cpu:.2f} s"
+                f" | {bumping.returncode} |\n"
+            )
+            ratio = bumping.wall / plain.wall
+            verdict = "ok" if ratio <= BUMP_RATIO else "NOT MET"
+            print(f"- update --bump minor {ratio:.2f} x a plain update: {verdict}")
+            return 0 if ratio <= BUMP_RATIO else 1
         if len(sys.argv) > 1 and sys.argv[1] == "--profile":
             # Where pinner's time goes: one run under cProfile, stats to the file
             # named; the command line after it, or pin -q.

@@ -13,7 +13,10 @@ when it fails:
 
 from __future__ import annotations
 
+import functools
 import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from typing import NamedTuple
 
 from pinner.families import image_kind
@@ -41,74 +44,94 @@ class Bump(NamedTuple):
 class Bumper:
     """Finds bumps for pinned references, reading each tag list once."""
 
-    def __init__(self, resolver: RegistryResolver, fan_out: FanOut) -> None:
+    def __init__(self, resolver: RegistryResolver, fan_out: FanOut, jobs: int) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
         self._resolver = resolver
         self._fan_out = fan_out
+        self._jobs = jobs
         self._lock = threading.Lock()
-        self._lists: dict[str, list[str] | ResolveError] = {}
+        self._lists: dict[str, Future[list[str]]] = {}
+        self._pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="pinner-tags")
 
-    def _tags(self, reference: ImageReference) -> list[str]:
+    def prefetch(self, references: Iterable[ImageReference]) -> None:
+        """Start reading the tag lists now, while other lookups run."""
+        for reference in references:
+            self._list(reference)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._fan_out.close()
+
+    def _list(self, reference: ImageReference) -> Future[list[str]]:
         with self._lock:
-            known = self._lists.get(reference.repository)
-        if known is None:
-            try:
-                known = self._resolver.tags(reference)
-            except ResolveError as error:
-                known = error
-            with self._lock:
-                self._lists[reference.repository] = known
-        if isinstance(known, ResolveError):
-            raise known
-        return known
+            found = self._lists.get(reference.repository)
+            if found is None:
+                found = self._pool.submit(self._resolver.tags, reference)
+                self._lists[reference.repository] = found
+            return found
 
     def find(
         self, reference: ImageReference, level: Level, keep: tuple[Platform, ...]
     ) -> Bump | None:
         """The bump of a pinned reference, or None where no tag is newer on its
         track; a Bump with no tag says why each newer one was passed over."""
+        from pinner.resolve.batch import in_parallel
+
         assert reference.tag is not None and reference.digest is not None
-        newer = candidates(reference.tag, self._tags(reference), level)
+        newer = candidates(reference.tag, self._list(reference).result(), level)
         if not newer:
             return None
-        current = self._facts(reference, reference.digest)
-        required = keep or _platforms(current)
-        if not required:  # one image manifest: its platform is its config's
-            own = self._resolver.platform(reference, reference.digest)
-            required = (own,) if own is not None else ()
+        name = reference.original.split("@")[0][: -len(reference.tag) - 1]
+        named = {tag: parse_reference(f"{name}:{tag}") for tag in newer}
+        # The pinned image's facts and every candidate's at once: one chain of
+        # round trips, not one after another.
+        only = str(keep[0]) if keep else "linux/amd64"
+        work: dict[str, Callable[[], ImageFacts | ResolveError]] = {
+            "": functools.partial(self._facts, reference, reference.digest, only)
+        }
+        work |= {tag: functools.partial(self._facts, named[tag], tag, only) for tag in newer}
+        facts = in_parallel(work, len(work))
+        current = facts.pop("")
+        if isinstance(current, ResolveError):
+            raise current
+        required = keep or _platforms(current) or _built_for(current)
         kind = image_kind(reference, current.os)
         passed: list[tuple[str, str]] = []
-        name = reference.original.split("@")[0][: -len(reference.tag) - 1]
         for tag in newer:
-            candidate = parse_reference(f"{name}:{tag}")
-            try:
-                facts = self._facts(candidate, tag)
-            except ResolveError as error:
-                passed.append((tag, error.message))
+            found = facts[tag]
+            if isinstance(found, ResolveError):
+                passed.append((tag, found.message))
                 continue
-            offered = _platforms(facts)
-            if not offered:  # one image manifest: its platform is its config's
-                found = self._resolver.platform(candidate, facts.digest)
-                offered = (found,) if found is not None else ()
-            why = _why_not(current, facts, offered, required, kind, image_kind(candidate, facts.os))
+            offered = _platforms(found) or _built_for(found)
+            why = _why_not(
+                current, found, offered, required, kind, image_kind(named[tag], found.os)
+            )
             if why is not None:
                 passed.append((tag, why))
                 continue
-            platform = str(required[0]) if required else "linux/amd64"
-            old_size, new_size = size_on(current, platform), size_on(facts, platform)
+            platform = only
+            old_size, new_size = size_on(current, platform), size_on(found, platform)
             change = None if old_size is None or new_size is None else new_size - old_size
             return Bump(
-                tag,
-                facts.digest,
-                current.created,
-                facts.created,
-                change,
-                platform,
-                tuple(passed),
+                tag, found.digest, current.created, found.created, change, platform, tuple(passed)
             )
         return Bump("", "", current.created, None, None, "", tuple(passed))
 
-    def _facts(self, reference: ImageReference, target: str) -> ImageFacts:
-        return self._resolver.image_facts(reference, target, self._fan_out, all_configs=False)
+    def _facts(
+        self, reference: ImageReference, target: str, only: str
+    ) -> ImageFacts | ResolveError:
+        """The platforms an image offers, and one platform's size, date and OS."""
+        try:
+            return self._resolver.image_facts(reference, target, self._fan_out, only=only)
+        except ResolveError as error:
+            return error
+
+
+def _built_for(facts: ImageFacts) -> tuple[Platform, ...]:
+    """One image manifest's platform, as its config says."""
+    found = (Platform.parse(entry.built_for) for entry in facts.platforms if entry.built_for)
+    return tuple(platform for platform in found if platform is not None)
 
 
 def _platforms(facts: ImageFacts) -> tuple[Platform, ...]:

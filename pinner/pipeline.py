@@ -29,7 +29,7 @@ from pinner.site import Site, Verdict
 # What only lookups and writes need is imported where they happen: the
 # offline check, run as a pre-commit hook, loads none of it.
 if TYPE_CHECKING:
-    from pinner.bumps import Bump
+    from pinner.bumps import Bump, Bumper
     from pinner.outcome import Change
     from pinner.reference import ImageReference
     from pinner.report.progress import TerminalProgress as Progress
@@ -207,8 +207,10 @@ def run(
             lazy.get().warm_up(site.reference.api_host)
 
     unread: list[str] = []
-    with closed_after(lazy):
+    with closed_after(lazy, answers):
         files, problems = scan_files(paths, config, warm_up, governed, unread)
+        if answers.refreshes:
+            answers.prefetch_tag_lists(files)
         answers.look_up(files, progress)
         if answers.refreshes and lazy.available:
             answers.find_bumps(files)
@@ -236,6 +238,7 @@ class _Answers:
         self.digests: dict[str, str | ResolveError] = {}
         self.refreshed: dict[RefreshKey, Refresh | ResolveError] = {}
         self.bumps: dict[BumpKey, Bump | ResolveError | None] = {}
+        self._bumps_by: Bumper | None = None
 
     def wanted(self, site: Site) -> bool:
         return (self.looks_up_tags and site.verdict is Verdict.PIN) or (
@@ -357,7 +360,7 @@ class _Answers:
                     wanted.setdefault(key, site.reference)
         if not wanted:
             return
-        from pinner.resolve.batch import FanOut, in_parallel
+        from pinner.resolve.batch import in_parallel
         from pinner.resolve.registry import RegistryResolver
 
         resolver = self.lazy.get()
@@ -365,19 +368,45 @@ class _Answers:
             failed = ResolveError("tag bumps need --resolver registry: the Engine lists no tags")
             self.bumps.update({key: failed for key in wanted})
             return
-        from pinner.bumps import LEVELS, Bumper
+        from pinner.bumps import LEVELS
         from pinner.resolve.manifest import Platform
 
-        fan_out = FanOut(self.jobs)
-        bumper = Bumper(resolver, fan_out)
+        bumper = self._bumper(resolver)
         work = {}
         for key, reference in wanted.items():
             keep = tuple(p for p in map(Platform.parse, key[2]) if p is not None)
             work[key] = _catching(bumper.find, reference, LEVELS[key[3]], keep)
-        try:
-            self.bumps.update(in_parallel(work, self.jobs))
-        finally:
-            fan_out.close()
+        # Each find mostly waits on the fan-out's requests: more at once keep it busy.
+        self.bumps.update(in_parallel(work, 2 * self.jobs))
+
+    def _bumper(self, resolver: RegistryResolver) -> Bumper:
+        if self._bumps_by is None:
+            from pinner.bumps import Bumper
+            from pinner.resolve.batch import FanOut
+
+            # Each bump reads a few documents per image where a refresh makes one
+            # request: twice --jobs at once, as pinner report does.
+            self._bumps_by = Bumper(resolver, FanOut(2 * self.jobs), self.jobs)
+        return self._bumps_by
+
+    def prefetch_tag_lists(self, files: list[FileResult]) -> None:
+        """Start reading the tag lists of every pinned image --bump may move,
+        beside the refreshes (which decide which of them are bumped)."""
+        from pinner.resolve.registry import RegistryResolver
+
+        wanted = [
+            site.reference
+            for file in files
+            for site in file.sites
+            if _bump_asked(site, file.config) and site.reference is not None
+        ]
+        resolver = self.lazy.get() if wanted and self.lazy.available else None
+        if isinstance(resolver, RegistryResolver):
+            self._bumper(resolver).prefetch(wanted)
+
+    def close(self) -> None:
+        if self._bumps_by is not None:
+            self._bumps_by.close()
 
 
 def _bump_asked(site: Site, config: Config) -> bool:

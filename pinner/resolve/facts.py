@@ -18,6 +18,7 @@ class PlatformFacts:
     error: str = ""  # why this platform's manifest could not be read
     created: str | None = None  # from this platform's config, where it was read
     os: str | None = None
+    built_for: str | None = None  # os/arch[/variant], from the config, where it was read
 
 
 @dataclass(frozen=True)

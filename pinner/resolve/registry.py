@@ -239,10 +239,12 @@ class RegistryResolver:
         target: str,
         fan_out: FanOut,
         all_configs: bool = False,
+        only: str | None = None,
     ) -> ImageFacts:
         """Per platform: the manifest digest, the size of its layers and how many;
         when the image was built and for which OS (the first platform's config,
-        or every one's with ``all_configs``). ``target`` is a digest, or a tag:
+        or every one's with ``all_configs``; with ``only``, that platform's
+        manifest and config alone). ``target`` is a digest, or a tag:
         one GET then gives both the digest and the manifest. The platforms are
         read at once; every request is made on ``fan_out``'s workers."""
         tag_manifest = functools.partial(self._fetch, reference, target)
@@ -264,16 +266,34 @@ class RegistryResolver:
             except (ResolveError, ManifestError, ValueError) as error:
                 why = error.message if isinstance(error, ResolveError) else str(error)
                 return PlatformFacts(platform, child, None, None, why)
-            created = config_os = None
+            created = config_os = built_for = None
             if with_config and config_digest is not None:
                 config = self._config(reference, config_digest)
-                created, config_os = config_facts(config) if config is not None else (None, None)
+                if config is not None:
+                    created, config_os = config_facts(config)
+                    found_platform = platform_from_config(config)
+                    built_for = str(found_platform) if found_platform else None
             return PlatformFacts(
-                platform, child, sum(layers), len(layers), created=created, os=config_os
+                platform,
+                child,
+                sum(layers),
+                len(layers),
+                created=created,
+                os=config_os,
+                built_for=built_for,
             )
 
+        # With ``only``, that platform's manifest and config alone (the first
+        # platform's where the image lacks it); the others are named, not read.
+        wanted = next((i for i, (_, p) in enumerate(children) if p == only), 0)
+
+        def named(child: str, platform: str | None) -> PlatformFacts:
+            return PlatformFacts(platform, child, None, None)
+
         work = {
-            index: functools.partial(read, child, platform, index == 0 or all_configs)
+            index: functools.partial(read, child, platform, index == wanted or all_configs)
+            if only is None or index == wanted
+            else functools.partial(named, child, platform)
             for index, (child, platform) in enumerate(children)
         }
         answers = fan_out.start(work)()
