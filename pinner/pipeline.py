@@ -303,14 +303,9 @@ class _Answers:
             return result
         from pinner.outcome import BumpNote
 
-        if key is None and _bump_asked(site, config):
-            # Never silent: a bump was asked for, and this reference cannot take one.
-            why = (
-                "refreshed only: a bump writes a tag written whole in one reference, pinned"
-                " to what its tag names (not an ARG with a prefix, a mapping's parts, a"
-                " per-platform pin)"
-            )
-            return result._replace(bump=BumpNote(site.reference.tag, "", (("", why),)))
+        blocked = _bump_blocked(site, answer) if key is None and _bump_asked(site, config) else ""
+        if blocked:  # never silent: a bump was asked for, and this reference cannot take one
+            return result._replace(bump=BumpNote(site.reference.tag, "", (("", blocked),)))
         if found is None:
             return result
 
@@ -332,20 +327,20 @@ class _Answers:
         from pinner.resolve.freshness import Freshness
 
         reference = site.reference
-        level = config.bump_level(reference) if reference is not None else ""
-        if not level or reference is None or reference.tag is None or site.digest_key:
-            return None
-        if site.verdict is not Verdict.PINNED or reference.original != site.text:
+        if reference is None or not _bump_asked(site, config) or _bump_blocked(site, answer):
             return None
         if isinstance(answer, ResolveError) or answer.freshness not in (
             Freshness.CURRENT,
             Freshness.STALE,
         ):
-            return None
-        if answer.tag_digest is not None and answer.tag_digest != answer.digest:
-            return None
+            return None  # its status says what a person must do first
         assert reference.digest is not None
-        return reference.lookup_key, reference.digest, config.platforms, level
+        return (
+            reference.lookup_key,
+            reference.digest,
+            config.platforms,
+            config.bump_level(reference),
+        )
 
     def find_bumps(self, files: list[FileResult]) -> None:
         """Look for a newer tag of every pinned reference --bump applies to."""
@@ -407,6 +402,23 @@ class _Answers:
     def close(self) -> None:
         if self._bumps_by is not None:
             self._bumps_by.close()
+
+
+def _bump_blocked(site: Site, answer: Refresh | ResolveError) -> str:
+    """Why this pinned reference cannot take a bump, or "": a bump writes a
+    tag written whole in one reference, pinned to what its tag names."""
+    reference = site.reference
+    per_platform = (
+        not isinstance(answer, ResolveError)
+        and answer.tag_digest is not None
+        and answer.tag_digest != answer.digest
+    )
+    if site.digest_key or reference is None or reference.original != site.text or per_platform:
+        return (
+            "refreshed only: a bump writes a tag written whole in one reference, pinned to"
+            " what its tag names (not an ARG with a prefix, a mapping's parts, a per-platform pin)"
+        )
+    return ""
 
 
 def _bump_asked(site: Site, config: Config) -> bool:
