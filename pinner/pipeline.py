@@ -209,8 +209,6 @@ def run(
     unread: list[str] = []
     with closed_after(lazy, answers):
         files, problems = scan_files(paths, config, warm_up, governed, unread)
-        if answers.refreshes:
-            answers.prefetch_tag_lists(files)
         answers.look_up(files, progress)
         if answers.refreshes and lazy.available:
             answers.find_bumps(files)
@@ -267,6 +265,8 @@ class _Answers:
         looker.prepare(
             site.reference for site in tags + [site for site, _ in pinned] if site.reference
         )
+        if self.refreshes:  # after prepare: the tag lists use the tokens it fetches
+            self.prefetch_tag_lists(files)
         advance = None
         if progress is not None:
             progress.start(_unique_count(tags, pinned))
