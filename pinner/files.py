@@ -12,11 +12,14 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 class FileError(Exception):
     """A file pinner cannot take as text; it is left as it is."""
 
-    def __init__(self, path: str, message: str, line: int | None = None) -> None:
+    def __init__(
+        self, path: str, message: str, line: int | None = None, *, not_text: bool = False
+    ) -> None:
         super().__init__(path, message, line)
         self.path = path
         self.message = message
         self.line = line
+        self.not_text = not_text  # binary, or text in another encoding than UTF-8
 
     def __str__(self) -> str:
         where = self.path if self.line is None else f"{self.path}:{self.line}"
@@ -28,15 +31,16 @@ def decode(path: str, data: bytes) -> str:
     encoding = _wide_encoding(data)
     if encoding is not None:
         message = f"{encoding} text is not supported (save it as UTF-8); left unchanged"
-        raise FileError(path, message)
+        raise FileError(path, message, not_text=True)
     if b"\0" in data:
-        raise FileError(path, "binary file (contains NUL bytes); left unchanged")
+        raise FileError(path, "binary file (contains NUL bytes); left unchanged", not_text=True)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         byte = data[error.start]
-        raise FileError(path, f"not UTF-8 text (byte 0x{byte:02x}); left unchanged", line) from None
+        message = f"not UTF-8 text (byte 0x{byte:02x}); left unchanged"
+        raise FileError(path, message, line, not_text=True) from None
 
 
 _WIDE_BOMS = (

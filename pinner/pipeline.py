@@ -112,9 +112,12 @@ def scan_files(
                 if scanned is not None and cached:
                     cache.put(key, scanned)
         except FileError as problem:
-            problems.append(problem)
-            continue
-        if scanned is None:  # a YAML file that is none of the kinds pinner reads
+            kind = candidate.kind
+            if not (problem.not_text and kind is not None and kind.text_test is not None):
+                problems.append(problem)
+                continue
+            scanned = None  # a disk image named *.image: no quadlet unit
+        if scanned is None:  # a file that is none of the kinds pinner reads, after all
             if candidate.named and unread is not None:
                 unread.append(candidate.shown_as)
             continue

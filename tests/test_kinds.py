@@ -3,6 +3,8 @@ site kind, and what is left alone with which reason (pure, no registry)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pinner.kinds import BY_NAME, kind_of
@@ -224,3 +226,18 @@ def test_a_form_feed_or_a_duplicate_key_in_jsonc_names_the_line() -> None:
     with pytest.raises(FileError) as raised:
         scan_as("devcontainer", "f", '{\n "image": "a:1" /* never closed\n}')
     assert raised.value.line == 2 and "never closed" in raised.value.message
+
+
+def test_a_disk_image_named_like_a_quadlet_unit_is_no_error(tmp_path: Path) -> None:
+    from tests.conftest import run_pinner
+
+    (tmp_path / "vm.image").write_bytes(b"\x00QFI\xfb\x00\x00\x00binary")
+    (tmp_path / "notes.volume").write_text("not a unit\n")
+    (tmp_path / "web.container").write_text("[Container]\nImage=quay.io/a/b:1\n")
+    result = run_pinner("check", "-v", cwd=tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stderr == ""
+    assert "web.container:2: quay.io/a/b:1 has no digest" in result.stdout
+    named = run_pinner("check", "-v", "vm.image", "notes.volume", cwd=tmp_path)
+    assert (named.returncode, named.stderr) == (0, "")
+    assert "vm.image: not read" in named.stdout and "notes.volume: not read" in named.stdout

@@ -32,7 +32,9 @@ class FileKind(NamedTuple):
     value: str  # the kind's name
     module: str  # pinner.kinds.<module>
     paths: str  # a regular expression for a path's end, from a "/" or its start
-    text_test: Callable[[str], bool] | None = None  # False: certainly not this kind
+    # False: certainly not this kind. A kind with one is known by its text as
+    # much as by its name: a file of its name that is not text is not one.
+    text_test: Callable[[str], bool] | None = None
     scanner: str = "scan"  # the module's function: (path, text[, context]) -> Scan | None
     includes_from_root: bool = False  # files it includes are named from the root, not itself
     beside: str = ""  # found by discovery only with this file in the same folder
@@ -133,7 +135,14 @@ WOODPECKER = FileKind(
 )
 AZURE_PIPELINES = FileKind("azure-pipelines", "azure_pipelines", r"azure-pipelines\.ya?ml")
 CLOUDBUILD = FileKind("cloudbuild", "cloudbuild", r"cloudbuild\.ya?ml")
-QUADLET = FileKind("quadlet", "quadlet", r"[^/]+\.(?:container|image|volume)")
+_QUADLET_SECTION = re.compile(r"^[\ufeff \t]*\[(?:Container|Image|Volume)\]", re.MULTILINE)
+# *.image and *.volume name other files too (disk images): a unit says so in its text.
+QUADLET = FileKind(
+    "quadlet",
+    "quadlet",
+    r"[^/]+\.(?:container|image|volume)",
+    text_test=lambda text: _QUADLET_SECTION.search(text) is not None,
+)
 HELM_VALUES = FileKind(
     "helm-values",
     "helm_values",
