@@ -21,12 +21,11 @@ from pinner.expansion import COMPOSE_ADVICE, trailing_expansion
 from pinner.kinds import may_be_compose
 from pinner.named_contexts import NamedContext, named_context
 from pinner.reference import ImageReference
-from pinner.site import Site, SiteKind, Verdict, classify_literal
+from pinner.site import Site, SiteKind, Verdict, classify_literal, literal_unless
 from pinner.yaml_scalars import (
     compose_or_fail,
     compose_yaml,
     lookup,
-    refuse_duplicate_keys,
     scalar_site,
     unread_images,
 )
@@ -48,23 +47,15 @@ class ComposeScan:
 
 
 def looks_like_compose(text: str) -> bool:
-    """True when the text is a YAML mapping with a ``services`` key."""
-    return scan_if_compose("compose.yaml", text) is not None
-
-
-def scan_if_compose(path: str, text: str) -> ComposeScan | None:
-    """The scan of a text that is a compose file (a YAML mapping with
-    ``services`` or ``include``), or None for any other text; parsed once."""
+    """True when the text is YAML with a mapping that has ``services`` or
+    ``include`` (a file named otherwise, which the scan then reads as compose)."""
     if not may_be_compose(text):
-        return None
+        return False
     try:
         roots = compose_yaml(text)
     except (YAMLError, RecursionError):
-        return None
-    if not any(_is_compose(root) for root in roots):
-        return None
-    refuse_duplicate_keys(path, roots)
-    return ComposeScan(_sites(path, text, roots), _references(roots))
+        return False
+    return any(_is_compose(root) for root in roots)
 
 
 def scan_compose(path: str, text: str) -> list[Site]:
@@ -221,14 +212,9 @@ def _string(node: Node | None) -> str | None:
     return str(node.value) if isinstance(node, ScalarNode) and node.value else None
 
 
-def _classify_context(
-    value: str, start: int, end: int
-) -> tuple[Verdict, str, ImageReference | None, int | None]:
-    if "$" in value:
-        reason = "a variable is filled in when compose runs; write the image out to pin it"
-        return Verdict.VARIABLE, reason, None, None
-    verdict, reason, reference = classify_literal(value)
-    return verdict, reason, reference, None
+_classify_context = literal_unless(
+    ("$",), "a variable is filled in when compose runs; write the image out to pin it"
+)
 
 
 def _services(root: Node | None) -> list[tuple[str, MappingNode]] | None:
