@@ -10,7 +10,7 @@ import pytest
 
 from pinner.resolve.auth import Authenticator, Credentials, DockerConfigCredentials, NoCredentials
 from pinner.resolve.challenge import parse_challenge
-from pinner.resolve.transport import RetryPolicy, Transport, new_session
+from pinner.resolve.transport import RetryPolicy, Transport, new_client
 from tests.support.scripted_server import Reply, Request, scripted_server
 
 
@@ -87,7 +87,7 @@ def test_a_token_is_reused_for_its_scope_until_it_expires(
 
     with scripted_server(realm) as service:
         challenge = parse_challenge(f'Bearer realm="{service.url}/token",service="s"')
-        auth = Authenticator(Transport(new_session(1), RetryPolicy()), NoCredentials())
+        auth = Authenticator(Transport(new_client(1), RetryPolicy()), NoCredentials())
         scope = "repository:a/b:pull"
         first = auth.answer("127.0.0.1:1", "http://127.0.0.1:1", scope, challenge, "a/b")
         again = auth.answer("127.0.0.1:1", "http://127.0.0.1:1", scope, challenge, "a/b")

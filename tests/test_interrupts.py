@@ -13,9 +13,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import requests
 
 from pinner.resolve.errors import UnreachableError
+from pinner.resolve.http import NoAnswerError, Response, _failure
 from pinner.resolve.transport import RetryPolicy, Transport
 from tests.conftest import start_pinner
 
@@ -92,14 +92,14 @@ def test_a_lookup_still_waiting_says_which_host_it_waits_for(tmp_path: Path) -> 
     assert f"Dockerfile:1: {host}/slow/app:1: unreachable: {host} did not answer in time" in stderr
 
 
-class _Session:
-    """A requests session stand-in that fails every request the same way."""
+class _Client:
+    """A client stand-in that fails every request the same way."""
 
-    def __init__(self, error: requests.RequestException) -> None:
+    def __init__(self, error: NoAnswerError) -> None:
         self.error = error
         self.calls = 0
 
-    def request(self, *args: object, **kwargs: object) -> requests.Response:
+    def request(self, *args: object, **kwargs: object) -> Response:
         self.calls += 1
         raise self.error
 
@@ -107,25 +107,18 @@ class _Session:
         pass
 
 
-def _name_error() -> requests.ConnectionError:
-    from urllib3.exceptions import MaxRetryError, NameResolutionError
-
-    cause = NameResolutionError("registry.invalid", None, OSError("Name or service not known"))  # type: ignore[arg-type]
-    return requests.ConnectionError(MaxRetryError(None, "/v2/", cause))  # type: ignore[arg-type]
-
-
 def test_a_name_that_does_not_resolve_is_not_retried() -> None:
-    session = _Session(_name_error())
-    transport = Transport(session, RetryPolicy(attempts=4), sleep=lambda _: None)  # type: ignore[arg-type]
-    with pytest.raises(UnreachableError, match=r"registry\.invalid"):
+    client = _Client(_failure(socket.gaierror(-2, "Name or service not known")))
+    transport = Transport(client, RetryPolicy(attempts=4), sleep=lambda _: None)  # type: ignore[arg-type]
+    with pytest.raises(UnreachableError, match=r"registry\.invalid: name or service not known"):
         transport.request("GET", "https://registry.invalid/v2/")
-    assert session.calls == 1
+    assert client.calls == 1
 
 
 def test_retry_time_bounds_the_whole_runs_waiting_for_one_host() -> None:
     # Each failed try costs a backoff of 1 s (min 0.5) here; 3 s of waiting in
     # all for one host, however many lookups ask it.
-    session = _Session(requests.ConnectionError("connection refused"))
+    session = _Client(_failure(ConnectionRefusedError(111, "Connection refused")))
     slept: list[float] = []
     policy = RetryPolicy(attempts=10, total_seconds=3, base_delay=1, max_delay=1)
     transport = Transport(session, policy, sleep=slept.append)  # type: ignore[arg-type]
@@ -134,8 +127,8 @@ def test_retry_time_bounds_the_whole_runs_waiting_for_one_host() -> None:
             transport.request("GET", "https://registry.example/v2/x/manifests/1")
     assert sum(slept) <= 3
     assert session.calls <= 3 + len(slept)
-    other = _Session(requests.ConnectionError("connection refused"))
-    transport.session = other  # type: ignore[assignment]
+    other = _Client(_failure(ConnectionRefusedError(111, "Connection refused")))
+    transport.client = other  # type: ignore[assignment]
     with pytest.raises(UnreachableError):
         transport.request("GET", "https://another.example/v2/")
     assert other.calls > 1  # another host has a budget of its own

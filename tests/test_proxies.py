@@ -1,18 +1,20 @@
 """Proxies named by the environment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY), as
-requests reads them, but read once per host and run rather than per request."""
+curl and requests read them, read once per host and run."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
-import requests.sessions
 
-from pinner.resolve.transport import RetryPolicy, Transport, new_session
+from pinner.resolve.transport import RetryPolicy, Transport, new_client
 from tests.conftest import run_pinner
+from tests.support.connect_proxy import connect_proxy
 from tests.support.fault_proxy import FaultProxy, fault_proxy
-from tests.support.registry import Pusher, RunningRegistry, skopeo_digest
+from tests.support.registry import Pusher, RunningRegistry, running_registry, skopeo_digest
+from tests.support.token_issuer import LoopbackPKI
 
 pytestmark = pytest.mark.registry
 
@@ -73,19 +75,9 @@ def test_no_proxy_sends_a_host_straight_to_the_registry(
     assert sum(forward_proxy.counts.values()) == 0
 
 
-def test_the_environment_is_read_once_per_host(
-    registry: RunningRegistry, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    reads: list[str] = []
-    read = requests.sessions.get_environ_proxies
-
-    def counted(url: str, no_proxy: str | None = None) -> dict[str, str]:
-        reads.append(url)
-        return read(url, no_proxy)
-
-    monkeypatch.setattr(requests.sessions, "get_environ_proxies", counted)
+def test_the_environment_is_read_once_per_host(registry: RunningRegistry) -> None:
     port = registry.host.rsplit(":", 1)[1]
-    transport = Transport(new_session(4), RetryPolicy(attempts=1))
+    transport = Transport(new_client(4), RetryPolicy(attempts=1))
     try:
         for host in (f"127.0.0.1:{port}", f"localhost:{port}"):
             for _ in range(10):
@@ -93,4 +85,61 @@ def test_the_environment_is_read_once_per_host(
                     assert response.status_code == 200
     finally:
         transport.close()
-    assert reads == [f"http://127.0.0.1:{port}/v2/", f"http://localhost:{port}/v2/"]
+    assert transport.client.proxy_lookups == 2
+
+
+@pytest.fixture(scope="module")
+def tls_registry(
+    registry: RunningRegistry, digests: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[RunningRegistry, LoopbackPKI]]:
+    """A TLS registry serving the same images."""
+    pki = LoopbackPKI(tmp_path_factory.mktemp("pki"))
+    with running_registry(
+        tmp_path_factory.mktemp("tls"),
+        storage=registry.storage,
+        tls=(pki.server_cert, pki.server_key),
+        ca_bundle=pki.ca_pem,
+    ) as running:
+        yield running, pki
+
+
+def test_tls_lookups_are_tunnelled_through_the_proxy_with_its_login(
+    tls_registry: tuple[RunningRegistry, LoopbackPKI], digests: dict[str, str], tmp_path: Path
+) -> None:
+    registry, pki = tls_registry
+    with connect_proxy(login=("builder", "s3cret:/@")) as proxy:
+        login = "builder:" + quote("s3cret:/@", safe="")
+        env = {
+            "HTTPS_PROXY": f"http://{login}@{proxy.host}",
+            "NO_PROXY": "",
+            "no_proxy": "",
+            "REQUESTS_CA_BUNDLE": str(pki.ca_pem),
+        }
+        code, stderr, text = _pin(registry, tmp_path, env)
+    assert code == 0, stderr
+    assert text == _pinned(registry, digests)
+    assert proxy.tunnels and set(proxy.tunnels) == {registry.host}
+    assert proxy.refused == proxy.others == []
+    assert "s3cret" not in stderr
+
+
+def test_a_proxy_that_refuses_the_tunnel_is_said_and_nothing_is_written(
+    tls_registry: tuple[RunningRegistry, LoopbackPKI], tmp_path: Path
+) -> None:
+    registry, pki = tls_registry
+    with connect_proxy(login=("builder", "right")) as proxy:
+        env = {
+            "HTTPS_PROXY": f"http://builder:wrong@{proxy.host}",
+            "NO_PROXY": "",
+            "no_proxy": "",
+            "REQUESTS_CA_BUNDLE": str(pki.ca_pem),
+        }
+        code, stderr, text = _pin(registry, tmp_path, env)
+    assert code == 2
+    assert proxy.refused and not proxy.tunnels
+    assert text == "".join(f"FROM {registry.host}/{name}:1\n" for name in NAMES)
+    assert (
+        f"unreachable: {registry.host}: the proxy refused the tunnel"
+        " (407 Proxy Authentication Required)"
+    ) in stderr
+    assert "wrong" not in stderr

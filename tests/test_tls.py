@@ -107,7 +107,7 @@ def test_one_context_per_trust_setting_across_many_lookups_on_several_hosts(
         resolver.prepare(references)
         answers = {str(ref): resolver.resolve(ref) for ref in references}
         # A second round on fresh connections (the pools are emptied) reuses the contexts.
-        resolver._transport.session.close()
+        resolver._transport.client.close()
         again = {str(ref): resolver.resolve(ref) for ref in references}
     finally:
         resolver.close()

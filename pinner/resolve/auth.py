@@ -17,7 +17,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Protocol
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from pinner.resolve.challenge import Challenge
 from pinner.resolve.errors import BadResponseError, DeniedError
@@ -278,11 +278,21 @@ class Authenticator:
                 "refresh_token": credentials.identity_token,
                 "client_id": "pinner",
             }
-            response = self._transport.request("POST", realm, data=form, allow_redirects=False)
+            response = self._transport.request(
+                "POST",
+                realm,
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+                body=urlencode(form).encode(),
+                follow_redirects=False,
+            )
         else:
             headers = {"Authorization": credentials.basic()} if credentials else {}
+            joiner = "&" if urlsplit(realm).query else ("" if realm.endswith("?") else "?")
             response = self._transport.request(
-                "GET", realm, headers=headers, params=query, allow_redirects=False
+                "GET",
+                realm + joiner + urlencode(query, doseq=True),
+                headers=headers,
+                follow_redirects=False,
             )
         with response:
             if response.status_code != 200:

@@ -18,8 +18,6 @@ import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 
-import requests
-
 from pinner.reference import ImageReference, is_sha256_digest
 from pinner.resolve.auth import (
     Authenticator,
@@ -42,6 +40,7 @@ from pinner.resolve.facts import (
     layer_sizes,
     platform_children,
 )
+from pinner.resolve.http import Response
 from pinner.resolve.manifest import (
     Manifest,
     ManifestError,
@@ -54,7 +53,7 @@ from pinner.resolve.transport import (
     RetryPolicy,
     Transport,
     is_loopback_host,
-    new_session,
+    new_client,
 )
 
 MANIFEST_MEDIA_TYPES = (
@@ -83,8 +82,9 @@ class RegistryResolver:
         trust: Trust | None = None,
         on_slow: Callable[[str, float], None] | None = None,
     ) -> None:
-        session = new_session(jobs, trust)
-        self._transport = Transport(session, policy or RetryPolicy(), on_slow=on_slow)
+        policy = policy or RetryPolicy()
+        client = new_client(jobs, trust, policy)
+        self._transport = Transport(client, policy, on_slow=on_slow)
         self._auth = Authenticator(self._transport, credentials or DockerConfigCredentials())
         self._insecure = frozenset(insecure)
         self._lock = threading.Lock()
@@ -161,7 +161,6 @@ class RegistryResolver:
             response = self._transport.request("GET", f"{self._base_url(host)}/v2/")
         except ResolveError:
             return None
-        response.close()
         if response.status_code != 401:
             return None
         return parse_challenge(response.headers.get("WWW-Authenticate", ""))
@@ -169,7 +168,6 @@ class RegistryResolver:
     def resolve(self, reference: ImageReference) -> str:
         url = self._manifest_url(reference, reference.tracked_tag)
         head = self._send("HEAD", reference, url)
-        head.close()
         if head.status_code == 200:
             digest = head.headers.get("Docker-Content-Digest", "")
             if is_sha256_digest(digest) and _media_type(head) in MANIFEST_MEDIA_TYPES:
@@ -189,7 +187,6 @@ class RegistryResolver:
     def exists(self, reference: ImageReference, digest: str) -> bool:
         """Whether the repository still has the manifest ``digest``."""
         head = self._send("HEAD", reference, self._manifest_url(reference, digest))
-        head.close()
         if head.status_code in (200, 404):
             return head.status_code == 200
         if head.status_code in (401, 403):
@@ -210,17 +207,16 @@ class RegistryResolver:
             if url is None:
                 return found
             response = self._send("GET", reference, url)
-            with response:
-                if response.status_code != 200:
-                    raise _status_error(reference, response, "the tag list")
-                try:
-                    listed = response.json().get("tags") or []
-                except (ValueError, AttributeError):
-                    raise BadResponseError(
-                        f"bad response: {reference.api_host} sent a tag list that is not JSON"
-                    ) from None
-                found += [tag for tag in listed if isinstance(tag, str)]
-                following = response.links.get("next", {}).get("url")
+            if response.status_code != 200:
+                raise _status_error(reference, response, "the tag list")
+            try:
+                listed = response.json().get("tags") or []
+            except (ValueError, AttributeError):
+                raise BadResponseError(
+                    f"bad response: {reference.api_host} sent a tag list that is not JSON"
+                ) from None
+            found += [tag for tag in listed if isinstance(tag, str)]
+            following = response.links.get("next")
             url = _same_host(base, url, following) if following else None
         raise BadResponseError(
             f"bad response: {reference.api_host} lists more than {_MOST_TAG_PAGES} pages of tags"
@@ -310,13 +306,12 @@ class RegistryResolver:
             return None
         base = self._base_url(reference.api_host)
         url = f"{base}/v2/{reference.path}/blobs/{config_digest}"
-        # A blob may redirect to storage elsewhere; requests drops the
-        # Authorization header when the host changes.
-        response = self._send("GET", reference, url, stream=True)
-        with response:
-            if response.status_code != 200:
-                return None
-            body = response.raw.read(_MAX_MANIFEST_BYTES + 1, decode_content=True)
+        # A blob may redirect to storage elsewhere; the Authorization header
+        # does not follow to another host.
+        response = self._send("GET", reference, url)
+        if response.status_code != 200 or response.truncated:
+            return None
+        body = response.body
         if "sha256:" + hashlib.sha256(body).hexdigest() != config_digest:
             return None
         return bytes(body)
@@ -329,21 +324,17 @@ class RegistryResolver:
         media type and bytes."""
         what = f"manifest {target}" if target.startswith("sha256:") else f"tag {target}"
         host = reference.api_host
-        response = self._send("GET", reference, self._manifest_url(reference, target), stream=True)
-        with response:
-            if response.status_code != 200:
-                raise _status_error(reference, response, what)
-            media_type = _media_type(response)
-            if media_type not in MANIFEST_MEDIA_TYPES:
-                raise BadResponseError(
-                    f"bad response: {host} answered with"
-                    f" {media_type or 'no content type'}, not an image manifest"
-                )
-            try:
-                body = response.raw.read(_MAX_MANIFEST_BYTES + 1, decode_content=True)
-            except (OSError, requests.RequestException, ValueError):
-                raise BadResponseError(f"bad response: {host} broke off the manifest") from None
-        if len(body) > _MAX_MANIFEST_BYTES:
+        response = self._send("GET", reference, self._manifest_url(reference, target))
+        if response.status_code != 200:
+            raise _status_error(reference, response, what)
+        media_type = _media_type(response)
+        if media_type not in MANIFEST_MEDIA_TYPES:
+            raise BadResponseError(
+                f"bad response: {host} answered with"
+                f" {media_type or 'no content type'}, not an image manifest"
+            )
+        body = response.body
+        if response.truncated:
             raise BadResponseError(f"bad response: the manifest from {host} is too large")
         try:
             json.loads(body)
@@ -365,34 +356,29 @@ class RegistryResolver:
             )
         return digest, media_type, body
 
-    def _send(
-        self, method: str, reference: ImageReference, url: str, *, stream: bool = False
-    ) -> requests.Response:
+    def _send(self, method: str, reference: ImageReference, url: str) -> Response:
         host = reference.api_host
         scope = _pull_scope(reference)
         self._await_preparation(host)
         cached = self._auth.cached(host, scope)
-        response = self._request(method, url, cached, stream)
+        response = self._request(method, url, cached)
         if response.status_code != 401:
             return response
         if cached is not None:
             self._auth.forget(host, scope)  # e.g. a batch token without this repository
         challenge = parse_challenge(response.headers.get("WWW-Authenticate", ""))
-        response.close()
         what = reference.repository
         authorization = self._auth.answer(host, self._base_url(host), scope, challenge, what)
-        return self._request(method, url, authorization, stream)
+        return self._request(method, url, authorization)
 
-    def _request(
-        self, method: str, url: str, authorization: str | None, stream: bool
-    ) -> requests.Response:
+    def _request(self, method: str, url: str, authorization: str | None) -> Response:
         if "/manifests/" in url:
             with self._lock:
                 self.manifest_requests += 1
         headers = {"Accept": _ACCEPT}
         if authorization is not None:
             headers["Authorization"] = authorization
-        return self._transport.request(method, url, headers=headers, stream=stream)
+        return self._transport.request(method, url, headers=headers, limit=_MAX_MANIFEST_BYTES)
 
     def _base_url(self, host: str) -> str:
         with self._lock:
@@ -438,13 +424,11 @@ def _pull_scope(reference: ImageReference) -> str:
     return f"repository:{reference.path}:pull"
 
 
-def _media_type(response: requests.Response) -> str:
+def _media_type(response: Response) -> str:
     return response.headers.get("Content-Type", "").split(";")[0].strip()
 
 
-def _status_error(
-    reference: ImageReference, response: requests.Response, target: str
-) -> ResolveError:
+def _status_error(reference: ImageReference, response: Response, target: str) -> ResolveError:
     status = response.status_code
     what = f"{target} of {reference.repository}"
     if status == 404:

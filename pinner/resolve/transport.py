@@ -16,20 +16,11 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
-
-import requests
-import requests.auth
-from requests.adapters import HTTPAdapter
 
 from pinner import __version__
 from pinner.resolve.errors import RateLimitedError, UnreachableError
+from pinner.resolve.http import DEFAULT_LIMIT, Client, NoAnswerError, Response
 from pinner.resolve.tls import Trust
-
-if TYPE_CHECKING:
-    from requests.adapters import _HostParams, _PoolKwargs
-    from requests.sessions import _Cert, _Settings, _TextMapping, _Verify
 
 RETRIED_STATUSES = frozenset({429, 502, 503, 504})
 
@@ -65,85 +56,21 @@ def retry_after(value: str | None, now: float | None = None) -> float | None:
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
-class _TrustingAdapter(HTTPAdapter):
-    """Gives every HTTPS connection the run's shared context for its host.
-
-    Left to itself, requests hands urllib3 the path of the CA bundle, and
-    urllib3 makes a new context and reads the bundle for each connection."""
-
-    def __init__(self, trust: Trust, pool_size: int) -> None:
-        super().__init__(pool_connections=32, pool_maxsize=max(pool_size, 1))
-        self._trust = trust
-
-    def build_connection_pool_key_attributes(
-        self,
-        request: requests.PreparedRequest,
-        verify: bool | str,
-        cert: str | tuple[str, str] | None = None,
-    ) -> tuple[_HostParams, _PoolKwargs]:
-        host_params, pool_kwargs = super().build_connection_pool_key_attributes(
-            request, verify, cert
-        )
-        if host_params["scheme"] != "https":
-            return host_params, pool_kwargs
-        host = urlsplit(str(request.url)).netloc.rsplit("@", 1)[-1]
-        context = self._trust.context_for(host)
-        return host_params, {"ssl_context": context, "cert_reqs": "CERT_REQUIRED"}
-
-    def cert_verify(self, conn: Any, url: str, verify: object, cert: object) -> None:
-        pass  # the context already says what to trust
-
-
-class _Session(requests.Session):
-    """Reads the environment's settings (proxies, ``NO_PROXY``) once per host
-    and run. requests reads them for every request, walking the whole
-    environment twice each time: more CPU than the rest of preparing the
-    request, and more still on a CI runner with a hundred variables."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._settings: dict[tuple[object, ...], _Settings] = {}
-
-    def merge_environment_settings(
-        self,
-        url: str | bytes | None,
-        proxies: _TextMapping | None,
-        stream: bool | None,
-        verify: _Verify | None,
-        cert: _Cert | None,
-    ) -> _Settings:
-        if proxies:  # given for this request: nothing to keep
-            return super().merge_environment_settings(url, proxies, stream, verify, cert)
-        parts = urlsplit(url.decode() if isinstance(url, bytes) else str(url))
-        key = (parts.scheme, parts.netloc, stream, verify, cert)
-        found = self._settings.get(key)
-        if found is None:
-            found = super().merge_environment_settings(url, {}, stream, verify, cert)
-            self._settings[key] = found  # threads racing here compute the same
-        return {**found, "proxies": dict(found["proxies"])}  # each request its own
-
-
-class _OwnAuthorization(requests.auth.AuthBase):
-    """pinner sets each request's Authorization from Docker's credentials and
-    the registry's tokens. A session without an ``auth`` of its own lets
-    requests replace that header with a ``~/.netrc`` entry for the host."""
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        return request
-
-
-def new_session(pool_size: int, trust: Trust | None = None) -> requests.Session:
-    session = _Session()
-    session.auth = _OwnAuthorization()
-    session.headers["User-Agent"] = f"pinner/{__version__}"
-    adapter = _TrustingAdapter(trust or Trust(), pool_size)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session
+def new_client(
+    pool_size: int, trust: Trust | None = None, policy: RetryPolicy | None = None
+) -> Client:
+    policy = policy or RetryPolicy()
+    return Client(
+        trust or Trust(),
+        pool_size=pool_size,
+        user_agent=f"pinner/{__version__}",
+        connect_timeout=policy.connect_timeout,
+        read_timeout=policy.read_timeout,
+    )
 
 
 class Transport:
-    """Sends requests through one session, retrying what is worth retrying.
+    """Sends requests through one client, retrying what is worth retrying.
 
     ``policy.total_seconds`` bounds the whole run's waiting for one host (the
     backoff sleeps and the tries that failed): once a host has cost that
@@ -152,22 +79,18 @@ class Transport:
 
     def __init__(
         self,
-        session: requests.Session,
+        client: Client,
         policy: RetryPolicy,
         sleep: Callable[[float], None] = time.sleep,
         on_slow: Callable[[str, float], None] | None = None,
         slow_after: float = 10.0,
     ) -> None:
-        self.session = session
+        self.client = client
         self.policy = policy
         self._sleep = sleep
         self._lock = threading.Lock()
         self._waited: dict[str, float] = {}
         self._watch = _SlowWatch(on_slow, slow_after) if on_slow is not None else None
-
-    @property
-    def timeout(self) -> tuple[float, float]:
-        return self.policy.connect_timeout, self.policy.read_timeout
 
     def request(
         self,
@@ -175,9 +98,10 @@ class Transport:
         url: str,
         *,
         headers: Mapping[str, str] | None = None,
-        stream: bool = False,
-        **extra: object,
-    ) -> requests.Response:
+        body: bytes | None = None,
+        follow_redirects: bool = True,
+        limit: int = DEFAULT_LIMIT,
+    ) -> Response:
         policy = self.policy
         host = host_of(url)
         attempt = 0
@@ -187,18 +111,18 @@ class Transport:
             started = time.monotonic()
             try:
                 with self._watched(host):
-                    response = self.session.request(
+                    response = self.client.request(
                         method,
                         url,
-                        headers=dict(headers or {}),
-                        timeout=self.timeout,
-                        stream=stream,
-                        **extra,  # type: ignore[arg-type]
+                        headers=headers,
+                        body=body,
+                        follow_redirects=follow_redirects,
+                        limit=limit,
                     )
-            except requests.RequestException as error:
+            except NoAnswerError as error:
                 delay = policy.backoff(attempt)
                 spent = time.monotonic() - started
-                if last_try or _unresolvable(error) or not self._may_wait(host, spent + delay):
+                if last_try or not error.worth_retrying or not self._may_wait(host, spent + delay):
                     raise _unreachable(url, error, attempt) from None
                 self._sleep(delay)
                 continue
@@ -208,10 +132,8 @@ class Transport:
             delay = asked if asked is not None else policy.backoff(attempt)
             if last_try or not self._may_wait(host, delay):
                 if response.status_code == 429:
-                    response.close()
                     raise RateLimitedError(_rate_limited(url, asked, attempt))
                 return response
-            response.close()
             self._sleep(delay)
 
     def _may_wait(self, host: str, seconds: float) -> bool:
@@ -237,7 +159,7 @@ class Transport:
     def close(self) -> None:
         if self._watch is not None:
             self._watch.stop()
-        self.session.close()
+        self.client.close()
 
 
 class _SlowWatch:
@@ -310,42 +232,13 @@ def _rate_limited(url: str, asked: float | None, attempts: int) -> str:
     return f"rate limited: {host_of(url)} answered 429 Too Many Requests{wait} ({_tries(attempts)})"
 
 
-def _unreachable(url: str, error: requests.RequestException, attempts: int) -> UnreachableError:
-    if isinstance(error, requests.Timeout):
+def _unreachable(url: str, error: NoAnswerError, attempts: int) -> UnreachableError:
+    if error.timed_out:
         return UnreachableError(
             f"unreachable: {host_of(url)} did not answer in time ({_tries(attempts)})"
         )
-    return UnreachableError(f"unreachable: {host_of(url)}: {reason(error)} ({_tries(attempts)})")
-
-
-def _unresolvable(error: requests.RequestException) -> bool:
-    """The host name does not resolve: asking again will not change that."""
-    from urllib3.exceptions import NameResolutionError
-
-    cause = error.args[0] if error.args else None
-    return isinstance(getattr(cause, "reason", cause), NameResolutionError)
+    return UnreachableError(f"unreachable: {host_of(url)}: {error.reason} ({_tries(attempts)})")
 
 
 def _tries(attempts: int) -> str:
     return "1 try" if attempts == 1 else f"{attempts} tries"
-
-
-def reason(error: requests.RequestException) -> str:
-    """One short line, free of URLs (which may carry queries) and pool details."""
-    text = str(error)
-    match = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", text)
-    if match is not None:
-        return match.group(1).strip().lower()
-    if "CERTIFICATE_VERIFY_FAILED" in text:
-        return (
-            "the TLS certificate is not trusted (put the CA that signed it in"
-            " /etc/docker/certs.d/<host>/ca.crt, or point REQUESTS_CA_BUNDLE at a bundle"
-            " holding it)"
-        )
-    if isinstance(error, requests.exceptions.SSLError):
-        return "TLS handshake failed"
-    if "RemoteDisconnected" in text or "Connection aborted" in text:
-        return "the connection was closed without an answer"
-    if "ConnectionResetError" in text or "Connection reset" in text:
-        return "the connection was reset"
-    return type(error).__name__
