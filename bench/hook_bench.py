@@ -7,7 +7,7 @@ Run by hand, from the repository root, as root (it adds host names to
 
 The case: a commit touches one Dockerfile with three new references, on two
 local registries behind TLS, one of them asking for Bearer tokens. Each tool
-pins a fresh copy of that one file (``pinner pin -q Dockerfile``, the
+pins a fresh copy of that one file (``pinner pin --force-exclude Dockerfile``, the
 command the ``pin-bases`` hook runs; ``pindock run``), best of seven, the
 two taking turns, in one run of this script; every digest is checked with
 skopeo.
@@ -96,7 +96,7 @@ def main() -> int:
             "PINNER_CACHE_DIR": str(scratch / "cache"),
         }
         commands = {
-            "pinner": [pinner, "pin", "-q", "Dockerfile"],
+            "pinner": [pinner, "pin", "--force-exclude", "Dockerfile"],
             "pindock": [str(pindock()), "run", "-C", "."],
         }
         runs: dict[str, list[Run]] = {tool: [] for tool in commands}
