@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future
 from typing import NamedTuple
 
 from pinner.families import image_kind
@@ -26,6 +25,7 @@ from pinner.resolve.errors import ResolveError
 from pinner.resolve.facts import ImageFacts, is_placeholder_date, size_on
 from pinner.resolve.manifest import Platform
 from pinner.resolve.registry import RegistryResolver
+from pinner.resolve.workers import Future
 from pinner.tracks import Level, candidates
 
 LEVELS = {"patch": Level.PATCH, "minor": Level.MINOR, "major": Level.MAJOR}
@@ -45,14 +45,14 @@ class Bumper:
     """Finds bumps for pinned references, reading each tag list once."""
 
     def __init__(self, resolver: RegistryResolver, fan_out: FanOut, jobs: int) -> None:
-        from concurrent.futures import ThreadPoolExecutor
+        from pinner.resolve.workers import WorkerPool
 
         self._resolver = resolver
         self._fan_out = fan_out
         self._jobs = jobs
         self._lock = threading.Lock()
         self._lists: dict[str, Future[list[str]]] = {}
-        self._pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="pinner-tags")
+        self._pool = WorkerPool(jobs, "pinner-tags")
 
     def prefetch(self, references: Iterable[ImageReference]) -> None:
         """Start reading the tag lists now, while other lookups run."""
@@ -60,14 +60,14 @@ class Bumper:
             self._list(reference)
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool.shutdown(wait=False, cancel=True)
         self._fan_out.close()
 
     def _list(self, reference: ImageReference) -> Future[list[str]]:
         with self._lock:
             found = self._lists.get(reference.repository)
             if found is None:
-                found = self._pool.submit(self._resolver.tags, reference)
+                found = self._pool.submit(functools.partial(self._resolver.tags, reference))
                 self._lists[reference.repository] = found
             return found
 

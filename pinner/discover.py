@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import functools
 import os
-import subprocess
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from pinner.files import FileError
 from pinner.kinds import (
@@ -25,6 +24,9 @@ from pinner.kinds import (
     kind_of,
     name_says_compose,
 )
+
+if TYPE_CHECKING:
+    import subprocess
 
 _SKIPPED_FOLDERS = frozenset(
     {".git", ".hg", ".svn", "node_modules", "vendor", ".venv", "venv", "__pycache__", ".tox"}
@@ -236,6 +238,8 @@ def start_listing(paths: Sequence[str]) -> None:
 def _start_git(root: Path) -> subprocess.Popen[bytes] | None:
     if not _inside_a_work_tree(root):
         return None  # spares starting git, which costs more than walking a small folder
+    import subprocess  # only here: files named alone (a hook's) need no git
+
     command = [
         "git",
         "-C",
@@ -263,6 +267,8 @@ def _git_files(root: Path) -> list[str] | None:
     process = _started.pop(key) if key in _started else _start_git(root)
     if process is None:
         return None
+    import subprocess
+
     try:
         output, _ = process.communicate(timeout=60)
     except subprocess.TimeoutExpired:

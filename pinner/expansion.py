@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _TRAILING = re.compile(
@@ -25,8 +25,7 @@ DOCKERFILE_ADVICE = (
 COMPOSE_ADVICE = "to pin it, name the whole image with one default: ${BASE:-python:3.12}"
 
 
-@dataclass(frozen=True)
-class TrailingExpansion:
+class TrailingExpansion(NamedTuple):
     """``prefix`` + one expansion of ``name``; ``default`` is the inline default, if any."""
 
     prefix: str

@@ -174,11 +174,11 @@ class ScanCache:
         if len(kept) > _MOST_ENTRIES:
             newest = sorted(kept.items(), key=lambda item: _day(item[1]), reverse=True)
             kept = dict(newest[:_MOST_ENTRIES])
-        import tempfile  # only when there is something to save: it costs
+        from pinner.write import new_temporary
 
         try:
             self._file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            descriptor, temporary = tempfile.mkstemp(dir=self._file.parent, prefix=".scan-")
+            descriptor, temporary = new_temporary(self._file.parent, ".scan-")
             try:
                 with os.fdopen(descriptor, "wb") as stream:
                     marshal.dump({"entries": kept}, stream)

@@ -133,12 +133,8 @@ def _replace_by_rename(target: Path, descriptor: int, status: os.stat_result, da
     Returns False, writing nothing, when the new file could not be given the
     old one's owner and group (only root may give a file away): the caller
     then writes in place, which keeps them."""
-    import tempfile
-
     try:
-        handle, temporary = tempfile.mkstemp(
-            dir=target.parent, prefix=f".{target.name}.", suffix=".pinner"
-        )
+        handle, temporary = new_temporary(target.parent, f".{target.name}.", ".pinner")
     except PermissionError:
         raise WriteError(
             f"could not write: the folder {target.parent} is not writable, and pinner"
@@ -167,6 +163,20 @@ def _replace_by_rename(target: Path, descriptor: int, status: os.stat_result, da
         Path(temporary).unlink(missing_ok=True)
         raise
     return True
+
+
+def new_temporary(folder: Path, prefix: str, suffix: str = "") -> tuple[int, str]:
+    """A new file in ``folder`` that no one else has opened, readable by its
+    owner alone, as ``tempfile.mkstemp`` makes (whose import, through
+    shutil and random, costs more than a small run's writing)."""
+    for _ in range(100):
+        path = os.path.join(folder, f"{prefix}{os.urandom(6).hex()}{suffix}")
+        try:
+            flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW
+            return os.open(path, flags, 0o600), path
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(folder))
 
 
 def _rewrite_in_place(target: Path, descriptor: int, status: os.stat_result, data: bytes) -> None:

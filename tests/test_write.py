@@ -59,15 +59,15 @@ def test_an_edit_just_before_the_rename_is_not_lost(
     # The window between comparing the bytes and renaming: an editor saves then.
     target = tmp_path / "Dockerfile"
     target.write_bytes(OLD)
-    real_mkstemp = __import__("tempfile").mkstemp
+    real_new_temporary = write.new_temporary
 
-    def mkstemp_then_edit(**arguments: object) -> tuple[int, str]:
+    def new_temporary_then_edit(folder: Path, prefix: str, suffix: str = "") -> tuple[int, str]:
         time.sleep(0.01)  # a later modification time than the one read
         with target.open("ab") as handle:
             handle.write(b"RUN edited\r\n")
-        return real_mkstemp(**arguments)  # type: ignore[no-any-return]
+        return real_new_temporary(folder, prefix, suffix)
 
-    monkeypatch.setattr("tempfile.mkstemp", mkstemp_then_edit)
+    monkeypatch.setattr(write, "new_temporary", new_temporary_then_edit)
     with pytest.raises(ChangedWhileRunningError):
         replace_if_unchanged(target, OLD, NEW)
     assert target.read_bytes() == OLD + b"RUN edited\r\n"
@@ -254,3 +254,18 @@ def test_a_user_who_cannot_give_the_file_away_writes_it_in_place(shared_tmp: Pat
     assert (target.stat().st_uid, target.stat().st_gid) == (0, 0)
     assert stat.S_IMODE(target.stat().st_mode) == 0o666
     assert sorted(os.listdir(shared_tmp)) == ["Dockerfile"]
+
+
+def test_a_temporary_file_is_new_and_its_owners_alone(tmp_path: Path) -> None:
+    made = [write.new_temporary(tmp_path, ".Dockerfile.", ".pinner") for _ in range(50)]
+    try:
+        paths = {path for _, path in made}
+        assert len(paths) == 50
+        for path in paths:
+            name = os.path.basename(path)
+            assert name.startswith(".Dockerfile.") and name.endswith(".pinner")
+            assert os.path.dirname(path) == str(tmp_path)
+            assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    finally:
+        for descriptor, _ in made:
+            os.close(descriptor)

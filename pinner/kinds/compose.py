@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -31,15 +31,18 @@ from pinner.yaml_scalars import (
 )
 
 
-@dataclass
 class _ImageNode:
-    node: ScalarNode
-    services: list[str] = field(default_factory=list)
-    built: list[str] = field(default_factory=list)
+    """An image scalar, and the services that name it (and of those, build it)."""
+
+    __slots__ = ("built", "node", "services")
+
+    def __init__(self, node: ScalarNode) -> None:
+        self.node = node
+        self.services: list[str] = []
+        self.built: list[str] = []
 
 
-@dataclass(frozen=True)
-class ComposeScan:
+class ComposeScan(NamedTuple):
     sites: list[Site]
     # Other compose files this one names (top-level include:, extends: file:),
     # as written, with the 1-based line that names each.

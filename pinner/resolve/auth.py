@@ -15,8 +15,7 @@ import os
 import re
 import threading
 import time
-from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 from urllib.parse import urlencode, urlsplit
 
 from pinner.resolve.challenge import Challenge
@@ -28,11 +27,13 @@ _SCOPES_PER_TOKEN = 40  # keeps the token request's URL well under common limits
 _DOCKER_HUB_API_HOST = "registry-1.docker.io"
 
 
-@dataclass(frozen=True)
-class Credentials:
+class Credentials(NamedTuple):
     username: str = ""
-    password: str = field(default="", repr=False)
-    identity_token: str = field(default="", repr=False)
+    password: str = ""
+    identity_token: str = ""
+
+    def __repr__(self) -> str:  # never the secrets
+        return f"Credentials(username={self.username!r})"
 
     def basic(self) -> str:
         pair = f"{self.username}:{self.password}".encode()
@@ -164,8 +165,7 @@ def _first_line(error: BaseException) -> str:
     return text[0][:300] if text else type(error).__name__
 
 
-@dataclass(frozen=True)
-class _Token:
+class _Token(NamedTuple):
     header: str
     expires: float
 

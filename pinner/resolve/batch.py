@@ -18,10 +18,9 @@ def in_parallel(
     ``on_done`` is called (from a worker thread) as each one finishes."""
     if not work:
         return {}
-    # Imported here: the offline check never needs threads, and the import costs.
-    from concurrent.futures import ThreadPoolExecutor
+    from pinner.resolve.workers import WorkerPool  # the offline check needs no threads
 
-    pool = ThreadPoolExecutor(max_workers=max(1, min(jobs, len(work))))
+    pool = WorkerPool(min(jobs, len(work)))
     try:
         futures = {key: pool.submit(function) for key, function in work.items()}
         if on_done is not None:
@@ -30,7 +29,7 @@ def in_parallel(
         answers = {key: future.result() for key, future in futures.items()}
     except BaseException:
         # Ctrl-C: do not wait for lookups stuck on a registry that never answers.
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.shutdown(wait=False, cancel=True)
         raise
     pool.shutdown()
     return answers
@@ -43,9 +42,9 @@ class FanOut:
     itself: it would wait for workers that are all waiting."""
 
     def __init__(self, jobs: int) -> None:
-        from concurrent.futures import ThreadPoolExecutor
+        from pinner.resolve.workers import WorkerPool
 
-        self._pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="pinner-fetch")
+        self._pool = WorkerPool(jobs, "pinner-fetch")
 
     def start(self, work: Mapping[Key, Callable[[], Value]]) -> Callable[[], dict[Key, Value]]:
         """Start every function now; the returned call waits for their answers."""
@@ -54,4 +53,4 @@ class FanOut:
 
     def close(self) -> None:
         # Ctrl-C may leave workers stuck on a registry: do not wait for them.
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool.shutdown(wait=False, cancel=True)

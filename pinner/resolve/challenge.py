@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 _PARAM = re.compile(r'\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))\s*,?')
 
 
-@dataclass(frozen=True)
-class Challenge:
+class Challenge(NamedTuple):
     scheme: str  # lower case: "bearer" or "basic"
-    params: dict[str, str] = field(default_factory=dict)
+    params: dict[str, str]
 
 
 def parse_challenge(header: str) -> Challenge | None:

@@ -17,7 +17,7 @@ pin must keep: those it covers now, or those the configuration's
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pinner.reference import ImageReference
 from pinner.resolve.errors import NotFoundError, ResolveError
@@ -36,8 +36,7 @@ class Freshness(enum.Enum):
     PRESENT = "present"  # a digest-only reference whose manifest exists
 
 
-@dataclass(frozen=True)
-class Refresh:
+class Refresh(NamedTuple):
     freshness: Freshness
     digest: str | None  # what the reference should be pinned to now, if anything
     note: str = ""  # per-platform pins, platforms, what is gone

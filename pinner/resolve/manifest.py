@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pinner.reference import is_sha256_digest
 
@@ -14,8 +14,7 @@ INDEX_MEDIA_TYPES = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Platform:
+class Platform(NamedTuple):
     os: str
     architecture: str
     variant: str = ""
@@ -37,8 +36,7 @@ class Platform:
         return "/".join(part for part in (self.os, self.architecture, self.variant) if part)
 
 
-@dataclass(frozen=True)
-class Manifest:
+class Manifest(NamedTuple):
     digest: str
     is_index: bool
     children: tuple[tuple[str, Platform | None], ...] = ()  # of an index

@@ -16,7 +16,7 @@ import socket
 import ssl
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 from pinner.reference import ImageReference, is_sha256_digest
 from pinner.resolve.auth import (
@@ -33,13 +33,6 @@ from pinner.resolve.errors import (
     NotFoundError,
     ResolveError,
 )
-from pinner.resolve.facts import (
-    ImageFacts,
-    PlatformFacts,
-    config_facts,
-    layer_sizes,
-    platform_children,
-)
 from pinner.resolve.http import Response
 from pinner.resolve.manifest import (
     Manifest,
@@ -55,6 +48,10 @@ from pinner.resolve.transport import (
     is_loopback_host,
     new_client,
 )
+from pinner.resolve.workers import Future, WorkerPool
+
+if TYPE_CHECKING:
+    from pinner.resolve.facts import ImageFacts
 
 MANIFEST_MEDIA_TYPES = (
     "application/vnd.oci.image.index.v1+json",
@@ -94,9 +91,7 @@ class RegistryResolver:
         self._prepared: dict[str, Future[None]] = {}
         # Every host's ping at once (within --jobs), then its token requests;
         # a host's lookups wait for its own.
-        self._background = ThreadPoolExecutor(
-            max_workers=max(1, jobs), thread_name_prefix="pinner-warm-up"
-        )
+        self._background = WorkerPool(jobs, "pinner-warm-up")
         self.manifest_requests = 0
 
     @property
@@ -104,7 +99,7 @@ class RegistryResolver:
         return self._auth.token_requests
 
     def close(self) -> None:
-        self._background.shutdown(wait=True, cancel_futures=True)
+        self._background.shutdown(wait=True, cancel=True)
         self._transport.close()
 
     def warm_up(self, host: str) -> None:
@@ -113,7 +108,7 @@ class RegistryResolver:
         with self._lock:
             if host in self._challenges:
                 return
-            self._challenges[host] = self._background.submit(self._ping, host)
+            self._challenges[host] = self._background.submit(functools.partial(self._ping, host))
 
     def prepare(self, references: Iterable[ImageReference]) -> None:
         """Start fetching tokens for all of a host's repositories together, so
@@ -134,7 +129,7 @@ class RegistryResolver:
                 # The pool takes tasks in the order given: the host's ping, and
                 # any earlier preparation, are under way before this waits on them.
                 self._prepared[host] = self._background.submit(
-                    self._prepare_host, host, scopes, earlier
+                    functools.partial(self._prepare_host, host, scopes, earlier)
                 )
 
     def _prepare_host(self, host: str, scopes: list[str], earlier: Future[None] | None) -> None:
@@ -243,6 +238,15 @@ class RegistryResolver:
         manifest and config alone). ``target`` is a digest, or a tag:
         one GET then gives both the digest and the manifest. The platforms are
         read at once; every request is made on ``fan_out``'s workers."""
+        # Only report and bumps read facts: pin and check spare the import.
+        from pinner.resolve.facts import (
+            ImageFacts,
+            PlatformFacts,
+            config_facts,
+            layer_sizes,
+            platform_children,
+        )
+
         tag_manifest = functools.partial(self._fetch, reference, target)
         digest, media_type, body = fan_out.start({0: tag_manifest})()[0]
         try:

@@ -14,8 +14,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
+from typing import NamedTuple
 
 from pinner import __version__
 from pinner.resolve.errors import RateLimitedError, UnreachableError
@@ -25,8 +24,7 @@ from pinner.resolve.tls import Trust
 RETRIED_STATUSES = frozenset({429, 502, 503, 504})
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
+class RetryPolicy(NamedTuple):
     attempts: int = 4  # tries in all, the first included
     total_seconds: float = 60.0  # retrying one host may cost this much in a run
     base_delay: float = 0.5
@@ -47,6 +45,8 @@ def retry_after(value: str | None, now: float | None = None) -> float | None:
     value = value.strip()
     if re.fullmatch(r"\d+", value):
         return float(value)
+    from email.utils import parsedate_to_datetime
+
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pinner.expansion import DOCKERFILE_ADVICE, TrailingExpansion
 from pinner.kinds.dockerfile.lexer import Instruction, LexedDockerfile
@@ -21,8 +21,7 @@ from pinner.site import SiteKind
 _ARG_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:=(.*))?\Z", re.DOTALL)
 
 
-@dataclass(slots=True)
-class Use:
+class Use(NamedTuple):
     """Where an instruction names an image: the word as BuildKit reads it,
     with the offset in the file of each of its characters."""
 
@@ -45,8 +44,7 @@ class Use:
         return self.word.end
 
 
-@dataclass(frozen=True)
-class ArgDeclaration:
+class ArgDeclaration(NamedTuple):
     name: str
     value: str | None  # the default as BuildKit reads it; None: declared without one
     word: Word | None  # where each character of the default stands in the file
@@ -67,8 +65,7 @@ class ArgDeclaration:
         )
 
 
-@dataclass(frozen=True)
-class ArgUse:
+class ArgUse(NamedTuple):
     use: Use
     expansion: TrailingExpansion
 

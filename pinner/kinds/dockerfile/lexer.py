@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 BOM = "\ufeff"
@@ -56,31 +55,39 @@ class Token(NamedTuple):
         return [start + index for start, length in self.pieces for index in range(length)]
 
 
-@dataclass(slots=True)
 class Instruction:
-    keyword: str  # upper case; for ``ONBUILD X`` the keyword is X and ``onbuild`` is set
-    part_lines: list[int]  # the lines that carry it, without comment and blank lines
-    first_line: int  # 0-based
-    last_line: int  # 0-based, the last line of the instruction itself
-    onbuild: bool = False
-    arguments: tuple[Token, ...] | None = None  # filled in on first use
+    """One instruction; the lexer sets its keyword once it has read it."""
+
+    __slots__ = ("arguments", "first_line", "keyword", "last_line", "onbuild", "part_lines")
+
+    def __init__(self, keyword: str, part_lines: list[int], first_line: int, last_line: int):
+        self.keyword = keyword  # upper case; for ``ONBUILD X`` the keyword is X, and onbuild
+        self.part_lines = part_lines  # the lines that carry it, without comment and blank lines
+        self.first_line = first_line  # 0-based
+        self.last_line = last_line  # 0-based, the last line of the instruction itself
+        self.onbuild = False
+        self.arguments: tuple[Token, ...] | None = None  # filled in on first use
+
+    def __repr__(self) -> str:
+        return f"Instruction({self.keyword!r}, lines {self.first_line}-{self.last_line})"
 
 
-@dataclass(frozen=True)
-class HeredocBody:
+class HeredocBody(NamedTuple):
     instruction: Instruction
     lines: tuple[Line, ...]
 
 
-@dataclass
 class LexedDockerfile:
     """The lines as two parallel lists (content without line break, start offset)."""
 
-    escape: str
-    contents: list[str]
-    starts: list[int]
-    instructions: list[Instruction] = field(default_factory=list)
-    heredocs: list[HeredocBody] = field(default_factory=list)
+    __slots__ = ("contents", "escape", "heredocs", "instructions", "starts")
+
+    def __init__(self, escape: str, contents: list[str], starts: list[int]) -> None:
+        self.escape = escape
+        self.contents = contents
+        self.starts = starts
+        self.instructions: list[Instruction] = []
+        self.heredocs: list[HeredocBody] = []
 
     def line(self, number: int) -> Line:
         return Line(number, self.starts[number], self.contents[number])
