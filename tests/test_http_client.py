@@ -5,13 +5,22 @@ and the environment's proxies, against real loopback servers."""
 from __future__ import annotations
 
 import gzip
+import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from pinner.resolve.http import Client, NoAnswerError, _bypassed, _links, _proxy_settings
+from pinner.resolve.http import (
+    Client,
+    NoAnswerError,
+    Response,
+    _bypassed,
+    _links,
+    _proxy_settings,
+)
 from pinner.resolve.tls import Trust
 from tests.support.loopback import QuietHandler, loopback_server
 from tests.support.scripted_server import Reply, Request, scripted_server
@@ -202,4 +211,117 @@ def test_a_proxy_reached_over_tls_is_refused_clearly() -> None:
     client = Client(Trust(certs_dir=None), environ={"HTTPS_PROXY": "https://proxy.example:3128"})
     with pytest.raises(NoAnswerError, match=r"proxy\.example is named with https://") as error:
         client.request("GET", "https://registry.example/v2/")
+    assert not error.value.worth_retrying
+
+
+@contextmanager
+def raw_server(answers: list[bytes], close_after: bool = False) -> Iterator[str]:
+    """Answers each request on a connection with the next bytes given, as
+    written (whatever HTTP they hold); closes after each with ``close_after``."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    pending = list(answers)
+    seen: list[bytes] = []
+
+    def serve() -> None:
+        while pending:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            with connection:
+                while pending:
+                    request = b""
+                    while b"\r\n\r\n" not in request:
+                        data = connection.recv(65536)
+                        if not data:
+                            break
+                        request += data
+                    if not request:
+                        break
+                    seen.append(request)
+                    connection.sendall(pending.pop(0))
+                    if close_after:
+                        break
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        listener.close()
+
+
+def _get(url: str, **kwargs: object) -> Response:
+    client = _client()
+    try:
+        return client.request("GET", url, **kwargs)  # type: ignore[arg-type]
+    finally:
+        client.close()
+
+
+def test_a_chunked_answer_with_extensions_and_trailers_is_read_whole() -> None:
+    chunked = (
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+        b"Content-Type: application/json\r\n\r\n"
+        b'5;name=value\r\n{"tag\r\n'
+        b'A\r\ns": ["1"]}\r\n'
+        b"0\r\nX-Trailer: yes\r\n\r\n"
+    )
+    then = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+    with raw_server([chunked, then]) as url:
+        client = _client()
+        try:
+            first = client.request("GET", f"{url}/a")
+            second = client.request("GET", f"{url}/b")  # on the same connection
+        finally:
+            client.close()
+    assert first.json() == {"tags": ["1"]}
+    assert second.body == b"ok"
+
+
+def test_an_http_1_0_answer_without_length_is_read_to_the_close() -> None:
+    with raw_server([b"HTTP/1.0 200 OK\r\nX-Folded: one\r\n two\r\n\r\nall of it"], True) as url:
+        answer = _get(f"{url}/")
+    assert answer.body == b"all of it"
+    assert answer.headers.get("x-folded") == "one two"
+
+
+def test_an_informational_answer_is_skipped() -> None:
+    with raw_server([b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n"]) as url:
+        assert _get(f"{url}/").status_code == 204
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"SSH-2.0-OpenSSH_9.2\r\n", "the answer is not HTTP"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort", "closed in the middle"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: ten\r\n\r\n", "Content-Length is 'ten'"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "chunk size"),
+        (b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", "header line that is not one"),
+        (b"", "closed without an answer"),
+    ],
+)
+def test_an_answer_that_is_not_http_is_said_in_one_line(raw: bytes, reason: str) -> None:
+    with raw_server([raw], close_after=True) as url:
+        client = Client(Trust(certs_dir=None), environ={})
+        try:
+            with pytest.raises(NoAnswerError) as error:
+                client.request("GET", f"{url}/v2/")
+        finally:
+            client.close()
+    assert reason in error.value.reason
+    assert "\n" not in error.value.reason
+
+
+def test_a_header_with_a_line_break_is_never_sent() -> None:
+    with raw_server([b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"]) as url:
+        client = _client()
+        try:
+            with pytest.raises(NoAnswerError, match="holds a line break") as error:
+                client.request("GET", f"{url}/", headers={"Authorization": "Bearer x\r\nX-Evil: 1"})
+        finally:
+            client.close()
     assert not error.value.worth_retrying

@@ -1,4 +1,4 @@
-"""A small HTTP/1.1 client on the standard library's ``http.client``.
+"""A small HTTP/1.1 client on the standard library's sockets and ``ssl``.
 
 The registry client needs little of HTTP: short requests, bodies of a few
 kilobytes read whole, kept-alive connections shared by worker threads,
@@ -20,12 +20,16 @@ pinner speaks to registries with this instead.
   origin and client.
 - A request that fails raises ``NoAnswerError`` with a one-line reason that
   holds no URL.
+
+HTTP/1.1 itself is spoken here too (a request's bytes out; a status line,
+headers and a body by length, in chunks or up to the close back), not
+through ``http.client``, whose import (with the ``email`` package it parses
+headers with) cost the hook 10 ms.
 """
 
 from __future__ import annotations
 
 import base64
-import http.client
 import json
 import os
 import select
@@ -33,7 +37,7 @@ import socket
 import ssl
 import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, overload
 from urllib.parse import unquote, urljoin, urlsplit
 
 from pinner.resolve.tls import Trust
@@ -54,13 +58,37 @@ class NoAnswerError(Exception):
         self.worth_retrying = worth_retrying
 
 
+class Headers:
+    """An answer's header fields, by name in any case."""
+
+    __slots__ = ("_fields",)
+
+    def __init__(self, fields: list[tuple[str, str]]) -> None:
+        self._fields = fields
+
+    @overload
+    def get(self, name: str) -> str | None: ...
+    @overload
+    def get(self, name: str, default: str) -> str: ...
+    def get(self, name: str, default: str | None = None) -> str | None:
+        wanted = name.lower()
+        return next((value for key, value in self._fields if key.lower() == wanted), default)
+
+    def get_all(self, name: str) -> list[str]:
+        wanted = name.lower()
+        return [value for key, value in self._fields if key.lower() == wanted]
+
+    def items(self) -> list[tuple[str, str]]:
+        return list(self._fields)
+
+
 class Response:
     """An answer whose body has been read (``body``, at most the request's limit)."""
 
     __slots__ = ("body", "headers", "status_code", "truncated", "url")
 
     def __init__(
-        self, url: str, status: int, headers: http.client.HTTPMessage, body: bytes, truncated: bool
+        self, url: str, status: int, headers: Headers, body: bytes, truncated: bool
     ) -> None:
         self.url = url
         self.status_code = status
@@ -122,12 +150,22 @@ def _links(header: str) -> list[tuple[str, dict[str, str]]]:
 class _Origin:
     """Where a connection goes: scheme, host, port, and the proxy on the way."""
 
-    __slots__ = ("host", "key", "netloc", "port", "proxy", "proxy_authorization", "scheme")
+    __slots__ = (
+        "host",
+        "host_header",
+        "key",
+        "netloc",
+        "port",
+        "proxy",
+        "proxy_authorization",
+        "scheme",
+    )
 
     def __init__(self, scheme: str, netloc: str, proxy: str | None) -> None:
         host, port = _host_and_port(scheme, netloc)
         self.scheme = scheme
         self.netloc = netloc
+        self.host_header = host if port == (443 if scheme == "https" else 80) else f"{host}:{port}"
         self.host = host
         self.port = port
         self.proxy: tuple[str, int] | None = None
@@ -167,7 +205,7 @@ class Client:
         self.read_timeout = read_timeout
         self._environ = os.environ if environ is None else environ
         self._lock = threading.Lock()
-        self._idle: dict[object, list[http.client.HTTPConnection]] = {}
+        self._idle: dict[object, list[_Connection]] = {}
         self._origins: dict[tuple[str, str], _Origin | NoAnswerError] = {}
         self.proxy_lookups = 0
 
@@ -212,49 +250,39 @@ class Client:
         target = parts.path or "/"
         if parts.query:
             target += "?" + parts.query
-        sent = {"User-Agent": self._user_agent, **headers} if self._user_agent else dict(headers)
+        sent = {"Host": origin.host_header, "Accept-Encoding": "identity"}
+        if self._user_agent:
+            sent["User-Agent"] = self._user_agent
+        sent.update(headers)
         if origin.proxy is not None and origin.scheme == "http":
             target = f"http://{parts.netloc}{target}"  # absolute form, for the proxy
             if origin.proxy_authorization is not None:
                 sent["Proxy-Authorization"] = origin.proxy_authorization
+        request = _request_bytes(method, target, sent, body)
         connection, reused = self._connection(origin)
         try:
             try:
-                answer = self._exchange(connection, method, target, sent, body)
-            except (ConnectionError, http.client.BadStatusLine):
+                status, answer_headers = connection.exchange(request)
+            except ConnectionError:
                 connection.close()
                 if not reused:
                     raise
                 # A kept connection the server closed just as it was taken.
-                connection, reused = self._new_connection(origin), False
-                answer = self._exchange(connection, method, target, sent, body)
-            status, answer_headers, content, truncated = _read(answer, method, limit)
+                connection, reused = _Connection(origin, self), False
+                status, answer_headers = connection.exchange(request)
+            content, truncated, keep = connection.read_body(method, status, answer_headers, limit)
         except NoAnswerError:
             connection.close()
             raise
-        except (OSError, http.client.HTTPException, ValueError) as error:
+        except (OSError, ValueError) as error:
             connection.close()
             raise _failure(error) from None
-        if truncated or answer.will_close:
-            connection.close()
-        else:
+        if keep:
             self._put_back(origin, connection)
+        else:
+            connection.close()
+        content, truncated = _decoded(content, truncated, answer_headers, limit)
         return Response(url, status, answer_headers, content, truncated)
-
-    def _exchange(
-        self,
-        connection: http.client.HTTPConnection,
-        method: str,
-        target: str,
-        headers: dict[str, str],
-        body: bytes | None,
-    ) -> http.client.HTTPResponse:
-        if connection.sock is None:
-            connection.connect()
-            assert connection.sock is not None
-            connection.sock.settimeout(self.read_timeout)
-        connection.request(method, target, body=body, headers=headers)
-        return connection.getresponse()
 
     def _origin(self, scheme: str, netloc: str) -> _Origin:
         key = (scheme, netloc)
@@ -279,36 +307,17 @@ class Client:
             return None
         return settings.get(scheme) or settings.get("all") or None
 
-    def _connection(self, origin: _Origin) -> tuple[http.client.HTTPConnection, bool]:
+    def _connection(self, origin: _Origin) -> tuple[_Connection, bool]:
         with self._lock:
             idle = self._idle.get(origin.key)
             while idle:
                 connection = idle.pop()
-                if _still_open(connection):
+                if connection.still_open():
                     return connection, True
                 connection.close()
-        return self._new_connection(origin), False
+        return _Connection(origin, self), False
 
-    def _new_connection(self, origin: _Origin) -> http.client.HTTPConnection:
-        host, port = origin.proxy or (origin.host, origin.port)
-        connection: http.client.HTTPConnection
-        if origin.scheme == "https":
-            context = self._trust.context_for(origin.netloc)
-            connection = http.client.HTTPSConnection(
-                host, port, timeout=self.connect_timeout, context=context
-            )
-        else:
-            connection = http.client.HTTPConnection(host, port, timeout=self.connect_timeout)
-        if origin.proxy is not None and origin.scheme == "https":
-            tunnel_headers = (
-                {"Proxy-Authorization": origin.proxy_authorization}
-                if origin.proxy_authorization
-                else None
-            )
-            connection.set_tunnel(origin.host.strip("[]"), origin.port, tunnel_headers)
-        return connection
-
-    def _put_back(self, origin: _Origin, connection: http.client.HTTPConnection) -> None:
+    def _put_back(self, origin: _Origin, connection: _Connection) -> None:
         with self._lock:
             idle = self._idle.setdefault(origin.key, [])
             if len(idle) < self._pool_size:
@@ -317,47 +326,245 @@ class Client:
         connection.close()
 
 
-def _read(
-    answer: http.client.HTTPResponse, method: str, limit: int
-) -> tuple[int, http.client.HTTPMessage, bytes, bool]:
+class _ClosedBeforeAnswerError(ConnectionError):
+    """The connection ended before a status line came."""
+
+
+class _Connection:
+    """One connection to an origin (through its proxy, if any), opened on first use."""
+
+    __slots__ = ("_client", "_origin", "_reader", "_sock")
+
+    def __init__(self, origin: _Origin, client: Client) -> None:
+        self._origin = origin
+        self._client = client
+        self._sock: socket.socket | None = None
+        self._reader: _Reader | None = None
+
+    def exchange(self, request: bytes) -> tuple[int, Headers]:
+        """Send a request; its status and header fields (a 1xx answer skipped)."""
+        if self._sock is None or self._reader is None:
+            self._open()
+        assert self._sock is not None and self._reader is not None
+        self._sock.sendall(request)
+        while True:
+            status, fields = _read_head(self._reader)
+            if not 100 <= status < 200:
+                return status, fields
+
+    def read_body(
+        self, method: str, status: int, headers: Headers, limit: int
+    ) -> tuple[bytes, bool, bool]:
+        """The body (at most ``limit`` bytes), whether it was cut, and whether
+        the connection may carry another request."""
+        reader = self._reader
+        assert reader is not None
+        connection = (headers.get("Connection") or "").lower()
+        keep = "close" not in connection
+        if method == "HEAD" or status in (204, 304):
+            return b"", False, keep
+        coding = (headers.get("Transfer-Encoding") or "").lower()
+        if "chunked" in coding:
+            return (*_read_chunked(reader, limit), keep)
+        length = headers.get("Content-Length")
+        if length is None:
+            body = reader.read(limit + 1)  # up to the close
+            return body[:limit], len(body) > limit, False
+        if not length.strip().isdigit():
+            raise NoAnswerError(f"the answer's Content-Length is {length[:40]!r}")
+        size = int(length)
+        body = _read_exactly(reader, min(size, limit))
+        return body, size > limit, keep and size <= limit
+
+    def still_open(self) -> bool:
+        """A kept connection is usable if nothing is waiting to be read on it:
+        a server that has closed it makes it readable (at its end)."""
+        if self._sock is None or (self._reader is not None and self._reader.peek_buffered()):
+            return False
+        try:
+            readable, _, _ = select.select([self._sock], [], [], 0)
+        except (OSError, ValueError):
+            return False
+        return not readable
+
+    def close(self) -> None:
+        sock, self._sock = self._sock, None
+        if sock is not None:
+            sock.close()
+
+    def _open(self) -> None:
+        origin, client = self._origin, self._client
+        address = origin.proxy or (origin.host.strip("[]"), origin.port)
+        sock = socket.create_connection(address, client.connect_timeout)
+        self._sock = sock
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if origin.proxy is not None and origin.scheme == "https":
+            self._tunnel(sock)
+        if origin.scheme == "https":
+            context = client._trust.context_for(origin.netloc)
+            sock = context.wrap_socket(sock, server_hostname=origin.host.strip("[]"))
+            self._sock = sock
+        sock.settimeout(client.read_timeout)
+        self._reader = _Reader(sock)
+
+    def _tunnel(self, sock: socket.socket) -> None:
+        """Ask the proxy for a tunnel to the origin (``CONNECT host:port``)."""
+        origin = self._origin
+        fields = {"Host": f"{origin.host}:{origin.port}"}
+        if origin.proxy_authorization is not None:
+            fields["Proxy-Authorization"] = origin.proxy_authorization
+        sock.sendall(_request_bytes("CONNECT", f"{origin.host}:{origin.port}", fields, None))
+        reader = _Reader(sock)
+        status, _ = _read_head(reader)
+        reason = reader.last_reason
+        if status != 200:
+            raise NoAnswerError(f"the proxy refused the tunnel ({status} {reason})".strip())
+        if reader.peek_buffered():
+            raise NoAnswerError("the proxy sent more than the tunnel's answer")
+
+
+class _Reader:
+    """Buffered reading from a socket, with the lines and bodies HTTP needs."""
+
+    __slots__ = ("_buffer", "_sock", "last_reason")
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._buffer = bytearray()
+        self.last_reason = ""
+
+    def peek_buffered(self) -> bool:
+        return bool(self._buffer)
+
+    def _fill(self) -> bool:
+        data = self._sock.recv(_CHUNK)
+        if not data:
+            return False
+        self._buffer += data
+        return True
+
+    def line(self, most: int = 65536) -> bytes:
+        """One line, CRLF or LF included; b"" at the end of the stream."""
+        start = 0
+        while True:
+            end = self._buffer.find(b"\n", start)
+            if end >= 0:
+                line = bytes(self._buffer[: end + 1])
+                del self._buffer[: end + 1]
+                return line
+            if len(self._buffer) > most:
+                raise NoAnswerError("the answer has a line too long to be HTTP")
+            start = len(self._buffer)
+            if not self._fill():
+                line = bytes(self._buffer)
+                self._buffer.clear()
+                return line
+
+    def read(self, count: int) -> bytes:
+        """Up to ``count`` bytes: fewer only at the end of the stream."""
+        while len(self._buffer) < count and self._fill():
+            pass
+        data = bytes(self._buffer[:count])
+        del self._buffer[:count]
+        return data
+
+
+def _read_head(reader: _Reader) -> tuple[int, Headers]:
+    first = reader.line()
+    if not first:
+        raise _ClosedBeforeAnswerError()
+    version, _, rest = first.decode("latin-1").rstrip("\r\n").partition(" ")
+    code, _, reason = rest.partition(" ")
+    if not version.startswith("HTTP/") or len(code) != 3 or not code.isdigit():
+        raise NoAnswerError(f"the answer is not HTTP ({first[:40]!r})")
+    reader.last_reason = reason.strip()
+    fields: list[tuple[str, str]] = []
+    while True:
+        line = reader.line()
+        if not line:
+            raise NoAnswerError("the connection was closed in the middle of an answer")
+        if line in (b"\r\n", b"\n"):
+            break
+        if len(fields) >= 200:
+            raise NoAnswerError("the answer has more header fields than HTTP servers send")
+        text = line.decode("latin-1").rstrip("\r\n")
+        if text[:1] in (" ", "\t") and fields:  # an obsolete folded continuation
+            name, value = fields[-1]
+            fields[-1] = (name, f"{value} {text.strip()}")
+            continue
+        name, colon, value = text.partition(":")
+        if not colon or not name or name != name.strip():
+            raise NoAnswerError(f"the answer has a header line that is not one ({text[:40]!r})")
+        fields.append((name, value.strip()))
+    headers = Headers(fields)
+    if version == "HTTP/1.0" and "keep-alive" not in (headers.get("Connection") or "").lower():
+        fields.append(("Connection", "close"))
+    return int(code), headers
+
+
+def _read_exactly(reader: _Reader, count: int) -> bytes:
+    data = reader.read(count)
+    if len(data) < count:
+        raise NoAnswerError("the connection was closed in the middle of an answer")
+    return data
+
+
+def _read_chunked(reader: _Reader, limit: int) -> tuple[bytes, bool]:
     chunks: list[bytes] = []
     size = 0
-    if method != "HEAD":
-        while size <= limit:
-            chunk = answer.read(min(_CHUNK, limit + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    content = b"".join(chunks)
-    truncated = size > limit
-    if not truncated:
-        answer.read()  # ends the answer (a HEAD's, an empty one's) so the connection is free
-    encoding = (answer.headers.get("Content-Encoding") or "identity").strip().lower()
-    if encoding in ("gzip", "deflate") and content:
-        # Asked for identity; a server that compresses anyway is still understood.
-        import zlib
-
-        inflater = zlib.decompressobj(47 if encoding == "gzip" else 15)
+    while True:
+        line = reader.line()
+        if not line:
+            raise NoAnswerError("the connection was closed in the middle of an answer")
+        length_text = line.split(b";", 1)[0].strip()
         try:
-            content = inflater.decompress(content[:limit], limit + 1)
-        except zlib.error:
-            raise NoAnswerError(f"the answer's {encoding} body is damaged") from None
-        truncated = truncated or len(content) > limit or bool(inflater.unconsumed_tail)
-    return answer.status, answer.headers, content[:limit], truncated
+            length = int(length_text, 16)
+        except ValueError:
+            raise NoAnswerError(f"the answer's chunk size is {length_text[:20]!r}") from None
+        if length == 0:
+            break
+        if size + length > limit:
+            chunks.append(_read_exactly(reader, limit - size))
+            return b"".join(chunks), True  # cut: the connection is not reused
+        chunks.append(_read_exactly(reader, length))
+        size += length
+        if reader.line() not in (b"\r\n", b"\n"):
+            raise NoAnswerError("the answer's chunks are not HTTP's")
+    while reader.line() not in (b"\r\n", b"\n", b""):
+        pass  # trailer fields
+    return b"".join(chunks), False
 
 
-def _still_open(connection: http.client.HTTPConnection) -> bool:
-    """A kept connection is usable if nothing is waiting to be read on it: a
-    server that has closed it makes it readable (at its end)."""
-    sock = connection.sock
-    if sock is None:
-        return False
+def _request_bytes(
+    method: str, target: str, fields: Mapping[str, str], body: bytes | None
+) -> bytes:
+    if any(c in target for c in " \r\n"):
+        raise NoAnswerError("a request target holds white space", worth_retrying=False)
+    lines = [f"{method} {target} HTTP/1.1"]
+    for name, value in fields.items():
+        if any(c in name or c in value for c in "\r\n\0") or ":" in name:
+            raise NoAnswerError(f"the {name} header holds a line break", worth_retrying=False)
+        lines.append(f"{name}: {value}")
+    if body is not None:
+        lines.append(f"Content-Length: {len(body)}")
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    return head + body if body else head
+
+
+def _decoded(content: bytes, truncated: bool, headers: Headers, limit: int) -> tuple[bytes, bool]:
+    encoding = (headers.get("Content-Encoding") or "identity").strip().lower()
+    if encoding not in ("gzip", "deflate") or not content:
+        return content, truncated
+    # Asked for identity; a server that compresses anyway is still understood.
+    import zlib
+
+    inflater = zlib.decompressobj(47 if encoding == "gzip" else 15)
     try:
-        readable, _, _ = select.select([sock], [], [], 0)
-    except (OSError, ValueError):
-        return False
-    return not readable
+        inflated = inflater.decompress(content, limit + 1)
+    except zlib.error:
+        raise NoAnswerError(f"the answer's {encoding} body is damaged") from None
+    cut = truncated or len(inflated) > limit or bool(inflater.unconsumed_tail)
+    return inflated[:limit], cut
 
 
 def _failure(error: BaseException) -> NoAnswerError:
@@ -373,17 +580,14 @@ def _failure(error: BaseException) -> NoAnswerError:
         )
     if isinstance(error, ssl.SSLError):
         return NoAnswerError("TLS handshake failed")
-    if isinstance(error, (http.client.RemoteDisconnected, http.client.IncompleteRead)):
+    if isinstance(error, _ClosedBeforeAnswerError):
         return NoAnswerError("the connection was closed without an answer")
     if isinstance(error, ConnectionResetError):
         return NoAnswerError("the connection was reset")
-    if isinstance(error, http.client.HTTPException):
-        return NoAnswerError(f"the answer is not HTTP ({type(error).__name__})")
-    if isinstance(error, OSError) and str(error).startswith("Tunnel connection failed"):
-        answer = str(error).partition(":")[2].strip()
-        return NoAnswerError(f"the proxy refused the tunnel ({answer})")
     if isinstance(error, OSError) and error.strerror:
         return NoAnswerError(_errno_text(error))
+    if isinstance(error, UnicodeError):
+        return NoAnswerError("a request header holds characters HTTP cannot carry")
     return NoAnswerError(type(error).__name__)
 
 
