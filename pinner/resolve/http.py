@@ -277,6 +277,9 @@ class Client:
         except (OSError, ValueError) as error:
             connection.close()
             raise _failure(error) from None
+        except BaseException:  # untrusted TLS settings, Ctrl-C: the socket goes too
+            connection.close()
+            raise
         if keep:
             self._put_back(origin, connection)
         else:
