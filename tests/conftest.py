@@ -73,6 +73,22 @@ def run_pinner(
     )
 
 
+def run_python(
+    code: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter that imports this checkout's pinner,
+    with a bare environment (``env`` added): to see what a run loads."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env={"PYTHONPATH": str(REPO_ROOT), "PATH": "/usr/bin:/bin", **(env or {})},
+    )
+
+
 def start_pinner(*args: str, cwd: Path) -> subprocess.Popen[str]:
     """Start the real command line in the background, its output captured."""
     return subprocess.Popen(

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.conftest import REPO_ROOT, run_pinner
+from tests.conftest import run_pinner, run_python
 
 HEX = "a" * 64
 NETWORK_MODULES = ("requests", "urllib3", "docker", "http.client", "urllib.request", "httpx")
@@ -91,14 +89,7 @@ def test_check_loads_no_http_client_and_no_docker_sdk(tmp_path: Path) -> None:
         f" or m.split('.')[0] in {NETWORK_MODULES!r})\n"
         "print(code, loaded)\n"
     )
-    completed = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=True,
-        env={"PYTHONPATH": str(REPO_ROOT), "PATH": "/usr/bin:/bin"},
-    )
+    completed = run_python(probe, cwd=tmp_path)
     assert completed.stdout.strip().splitlines()[-1] == "1 []"
 
 
@@ -111,11 +102,5 @@ def test_help_and_version_load_no_http_client(tmp_path: Path) -> None:
             f"print(sorted(m for m in sys.modules if m.split('.')[0] in {NETWORK_MODULES!r}"
             f" or m in {NETWORK_MODULES!r}))\n"
         )
-        completed = subprocess.run(
-            [sys.executable, "-c", probe],
-            capture_output=True,
-            text=True,
-            check=True,
-            env={"PYTHONPATH": str(REPO_ROOT), "PATH": "/usr/bin:/bin"},
-        )
+        completed = run_python(probe)
         assert completed.stdout.strip().splitlines()[-1] == "[]", argv

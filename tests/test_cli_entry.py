@@ -5,15 +5,13 @@ and every other line must go to Typer."""
 from __future__ import annotations
 
 import inspect
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from pinner import cli, commands, typer_app
-from tests.conftest import REPO_ROOT, run_pinner
+from tests.conftest import run_pinner, run_python
 
 PLAIN_LINES = [
     ["pin"],
@@ -104,14 +102,7 @@ def test_the_hooks_lines_load_no_typer(tmp_path: Path) -> None:
         "code = main(['check', '--quiet', '--force-exclude', 'Dockerfile'])\n"
         "print(code, sorted(m for m in sys.modules if m.split('.')[0] in ('typer', 'click')))\n"
     )
-    completed = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=True,
-        env={"PYTHONPATH": str(REPO_ROOT), "PATH": "/usr/bin:/bin"},
-    )
+    completed = run_python(probe, cwd=tmp_path)
     assert completed.stdout.strip().splitlines()[-1] == "0 []"
 
 

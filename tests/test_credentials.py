@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_pinner
+from tests.conftest import run_pinner, run_python
 from tests.support.registry import Pusher, htpasswd_config, running_registry
 from tests.support.scripted_server import Reply, Request, scripted_server
 from tests.support.token_issuer import LoopbackPKI, token_auth_config, token_issuer
@@ -270,30 +270,14 @@ def test_a_plain_http_token_realm_is_refused_for_a_tls_registry(tmp_path: Path) 
 def test_no_docker_config_means_no_credentials_and_no_sdk_import(tmp_path: Path) -> None:
     """With no file for the SDK to read, the SDK is never imported (the hook's
     usual case on a developer's machine without docker login)."""
-    import sys
-
     code = (
         "import sys; from pinner.resolve.auth import DockerConfigCredentials;"
         " print(DockerConfigCredentials().for_host('registry.example'), 'docker' in sys.modules)"
     )
-    env = {"HOME": str(tmp_path), "DOCKER_CONFIG": str(tmp_path / "none"), "PATH": "/usr/bin:/bin"}
-    answer = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-        cwd=Path(__file__).resolve().parent.parent,
-    )
+    env = {"HOME": str(tmp_path), "DOCKER_CONFIG": str(tmp_path / "none")}
+    answer = run_python(code, env=env)
     assert answer.stdout.split() == ["None", "False"]
     (tmp_path / ".docker").mkdir()
     (tmp_path / ".docker" / "config.json").write_text('{"auths": {}}')
-    answer = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-        cwd=Path(__file__).resolve().parent.parent,
-    )
+    answer = run_python(code, env=env)
     assert answer.stdout.split() == ["None", "True"]  # a config: the SDK reads it

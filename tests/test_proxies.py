@@ -103,19 +103,23 @@ def tls_registry(
         yield running, pki
 
 
+def _through(proxy: str, pki: LoopbackPKI) -> dict[str, str]:
+    """The environment of a run whose HTTPS goes through ``proxy`` (``login@host:port``)."""
+    return {
+        "HTTPS_PROXY": f"http://{proxy}",
+        "NO_PROXY": "",
+        "no_proxy": "",
+        "REQUESTS_CA_BUNDLE": str(pki.ca_pem),
+    }
+
+
 def test_tls_lookups_are_tunnelled_through_the_proxy_with_its_login(
     tls_registry: tuple[RunningRegistry, LoopbackPKI], digests: dict[str, str], tmp_path: Path
 ) -> None:
     registry, pki = tls_registry
     with connect_proxy(login=("builder", "s3cret:/@")) as proxy:
         login = "builder:" + quote("s3cret:/@", safe="")
-        env = {
-            "HTTPS_PROXY": f"http://{login}@{proxy.host}",
-            "NO_PROXY": "",
-            "no_proxy": "",
-            "REQUESTS_CA_BUNDLE": str(pki.ca_pem),
-        }
-        code, stderr, text = _pin(registry, tmp_path, env)
+        code, stderr, text = _pin(registry, tmp_path, _through(f"{login}@{proxy.host}", pki))
     assert code == 0, stderr
     assert text == _pinned(registry, digests)
     assert proxy.tunnels and set(proxy.tunnels) == {registry.host}
@@ -128,12 +132,7 @@ def test_a_proxy_that_refuses_the_tunnel_is_said_and_nothing_is_written(
 ) -> None:
     registry, pki = tls_registry
     with connect_proxy(login=("builder", "right")) as proxy:
-        env = {
-            "HTTPS_PROXY": f"http://builder:wrong@{proxy.host}",
-            "NO_PROXY": "",
-            "no_proxy": "",
-            "REQUESTS_CA_BUNDLE": str(pki.ca_pem),
-        }
+        env = _through(f"builder:wrong@{proxy.host}", pki)
         code, stderr, text = _pin(registry, tmp_path, env)
     assert code == 2
     assert proxy.refused and not proxy.tunnels
