@@ -24,6 +24,7 @@ from pinner.resolve.http import (
 from pinner.resolve.tls import Trust
 from tests.support.loopback import QuietHandler, loopback_server
 from tests.support.scripted_server import Reply, Request, scripted_server
+from tests.support.token_issuer import LoopbackPKI
 
 
 @pytest.mark.parametrize(
@@ -325,3 +326,27 @@ def test_a_header_with_a_line_break_is_never_sent() -> None:
         finally:
             client.close()
     assert not error.value.worth_retrying
+
+
+def test_an_answer_over_https_is_never_followed_to_plain_http(tmp_path: Path) -> None:
+    pki = LoopbackPKI(tmp_path / "pki")
+    tls = (pki.server_cert, pki.server_key)
+    with scripted_server(lambda request: Reply(200, {}, b"plain")) as plain:
+
+        def registry(request: Request) -> Reply:
+            if request.path.startswith("/away"):
+                return Reply(307, {"Location": "http://registry.invalid/v2/a/blobs/x"})
+            return Reply(307, {"Location": f"{plain.url}/v2/a/blobs/x"})  # loopback: allowed
+
+        with scripted_server(registry, tls=tls) as home:
+            trust = Trust(certs_dir=None, environ={"REQUESTS_CA_BUNDLE": str(pki.ca_pem)})
+            client = Client(trust, environ={})
+            try:
+                with pytest.raises(NoAnswerError, match="redirected to plain HTTP") as error:
+                    client.request("GET", f"{home.url}/away")
+                loopback = client.request("GET", f"{home.url}/near")
+            finally:
+                client.close()
+    assert not error.value.worth_retrying
+    assert "registry.invalid" in error.value.reason
+    assert loopback.body == b"plain"

@@ -20,7 +20,8 @@ from urllib.parse import urlencode, urlsplit
 
 from pinner.resolve.challenge import Challenge
 from pinner.resolve.errors import BadResponseError, DeniedError
-from pinner.resolve.transport import Transport, is_loopback_host
+from pinner.resolve.http import is_loopback_host
+from pinner.resolve.transport import Transport
 
 _DEFAULT_TOKEN_SECONDS = 60
 _SCOPES_PER_TOKEN = 40  # keeps the token request's URL well under common limits

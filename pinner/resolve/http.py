@@ -226,6 +226,7 @@ class Client:
             if not follow_redirects or response.status_code not in REDIRECTS or not location:
                 return response
             following = urljoin(url, location)
+            _refuse_downgrade(url, following)
             if _origin_of(following) != _origin_of(url):
                 sent.pop("Authorization", None)  # credentials stay with their host
             if response.status_code == 303 or (
@@ -596,6 +597,33 @@ def _failure(error: BaseException) -> NoAnswerError:
 
 def _errno_text(error: OSError) -> str:
     return (error.strerror or str(error) or type(error).__name__).strip().lower()
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for ``localhost``, 127.0.0.0/8 and ``::1``, with or without a port."""
+    import ipaddress
+
+    if host.startswith("["):
+        name = host[1 : host.find("]")]
+    else:
+        name = host.rsplit(":", 1)[0] if ":" in host else host
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _refuse_downgrade(url: str, following: str) -> None:
+    """An answer over HTTPS is never followed to plain HTTP (but on loopback):
+    what came from there could be anyone's."""
+    parts, then = urlsplit(url), urlsplit(following)
+    if parts.scheme == "https" and then.scheme == "http" and not is_loopback_host(then.netloc):
+        raise NoAnswerError(
+            f"redirected to plain HTTP ({then.netloc}); pinner follows HTTPS to HTTPS only",
+            worth_retrying=False,
+        )
 
 
 def _origin_of(url: str) -> tuple[str, str]:

@@ -33,7 +33,7 @@ from pinner.resolve.errors import (
     NotFoundError,
     ResolveError,
 )
-from pinner.resolve.http import Response
+from pinner.resolve.http import Response, is_loopback_host
 from pinner.resolve.manifest import (
     Manifest,
     ManifestError,
@@ -45,7 +45,6 @@ from pinner.resolve.tls import Trust, probe_context
 from pinner.resolve.transport import (
     RetryPolicy,
     Transport,
-    is_loopback_host,
     new_client,
 )
 from pinner.resolve.workers import Future, WorkerPool

@@ -207,22 +207,6 @@ class _SlowWatch:
                 self._on_slow(host, seconds)
 
 
-def is_loopback_host(host: str) -> bool:
-    """True for ``localhost``, 127.0.0.0/8 and ``::1``, with or without a port."""
-    import ipaddress
-
-    if host.startswith("["):
-        name = host[1 : host.find("]")]
-    else:
-        name = host.rsplit(":", 1)[0] if ":" in host else host
-    if name == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
-
-
 def host_of(url: str) -> str:
     return url.split("://", 1)[-1].split("/", 1)[0]
 
