@@ -78,9 +78,6 @@ class Headers:
         wanted = name.lower()
         return [value for key, value in self._fields if key.lower() == wanted]
 
-    def items(self) -> list[tuple[str, str]]:
-        return list(self._fields)
-
 
 class Response:
     """An answer whose body has been read (``body``, at most the request's limit)."""
@@ -103,7 +100,7 @@ class Response:
     def links(self) -> dict[str, str]:
         """``Link`` header targets by their ``rel`` (RFC 8288), as given."""
         found: dict[str, str] = {}
-        for header in self.headers.get_all("Link") or ():
+        for header in self.headers.get_all("Link"):
             for target, params in _links(header):
                 rel = params.get("rel")
                 if rel is not None:
