@@ -208,9 +208,9 @@ def test_failures_are_one_line_without_the_url(tmp_path: Path) -> None:
     assert "secret" not in refused.value.reason and "\n" not in unnamed.value.reason
 
 
-def test_a_proxy_reached_over_tls_is_refused_clearly() -> None:
-    client = Client(Trust(certs_dir=None), environ={"HTTPS_PROXY": "https://proxy.example:3128"})
-    with pytest.raises(NoAnswerError, match=r"proxy\.example is named with https://") as error:
+def test_a_proxy_of_another_kind_is_refused_clearly() -> None:
+    client = Client(Trust(certs_dir=None), environ={"HTTPS_PROXY": "socks5://proxy.example:1080"})
+    with pytest.raises(NoAnswerError, match=r"proxy\.example is named with socks5://") as error:
         client.request("GET", "https://registry.example/v2/")
     assert not error.value.worth_retrying
 

@@ -103,10 +103,10 @@ def tls_registry(
         yield running, pki
 
 
-def _through(proxy: str, pki: LoopbackPKI) -> dict[str, str]:
+def _through(proxy: str, pki: LoopbackPKI, scheme: str = "http") -> dict[str, str]:
     """The environment of a run whose HTTPS goes through ``proxy`` (``login@host:port``)."""
     return {
-        "HTTPS_PROXY": f"http://{proxy}",
+        "HTTPS_PROXY": f"{scheme}://{proxy}",
         "NO_PROXY": "",
         "no_proxy": "",
         "REQUESTS_CA_BUNDLE": str(pki.ca_pem),
@@ -142,3 +142,17 @@ def test_a_proxy_that_refuses_the_tunnel_is_said_and_nothing_is_written(
         " (407 Proxy Authentication Required)"
     ) in stderr
     assert "wrong" not in stderr
+
+
+def test_tls_lookups_go_through_a_proxy_itself_reached_over_tls(
+    tls_registry: tuple[RunningRegistry, LoopbackPKI], digests: dict[str, str], tmp_path: Path
+) -> None:
+    registry, pki = tls_registry
+    tls = (pki.server_cert, pki.server_key)
+    with connect_proxy(login=("builder", "pw"), tls=tls) as proxy:
+        env = _through(f"builder:pw@{proxy.host}", pki, scheme="https")
+        code, stderr, text = _pin(registry, tmp_path, env)
+    assert code == 0, stderr
+    assert text == _pinned(registry, digests)  # TLS with the registry inside TLS with the proxy
+    assert proxy.tunnels and set(proxy.tunnels) == {registry.host}
+    assert proxy.refused == proxy.others == []

@@ -155,6 +155,7 @@ class _Origin:
         "port",
         "proxy",
         "proxy_authorization",
+        "proxy_tls",
         "scheme",
     )
 
@@ -167,15 +168,17 @@ class _Origin:
         self.port = port
         self.proxy: tuple[str, int] | None = None
         self.proxy_authorization: str | None = None
+        self.proxy_tls = False  # the proxy itself is reached over TLS (https://)
         if proxy is not None:
             parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
-            if parts.scheme != "http":
+            if parts.scheme not in ("http", "https"):
                 raise NoAnswerError(
                     f"the proxy {parts.hostname} is named with {parts.scheme}://;"
-                    " pinner reaches proxies over http:// (CONNECT tunnels TLS through them)",
+                    " pinner reaches proxies over http:// or https://",
                     worth_retrying=False,
                 )
-            self.proxy = (parts.hostname or "", parts.port or 80)
+            self.proxy_tls = parts.scheme == "https"
+            self.proxy = (parts.hostname or "", parts.port or (443 if self.proxy_tls else 80))
             if parts.username is not None:
                 pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
                 self.proxy_authorization = "Basic " + base64.b64encode(pair.encode()).decode()
@@ -339,7 +342,7 @@ class _Connection:
     def __init__(self, origin: _Origin, client: Client) -> None:
         self._origin = origin
         self._client = client
-        self._sock: socket.socket | None = None
+        self._sock: socket.socket | _TunnelledTLS | None = None
         self._reader: _Reader | None = None
 
     def exchange(self, request: bytes) -> tuple[int, Headers]:
@@ -382,6 +385,8 @@ class _Connection:
         a server that has closed it makes it readable (at its end)."""
         if self._sock is None or (self._reader is not None and self._reader.peek_buffered()):
             return False
+        if isinstance(self._sock, (ssl.SSLSocket, _TunnelledTLS)) and self._sock.pending():
+            return False
         try:
             readable, _, _ = select.select([self._sock], [], [], 0)
         except (OSError, ValueError):
@@ -396,17 +401,27 @@ class _Connection:
     def _open(self) -> None:
         origin, client = self._origin, self._client
         address = origin.proxy or (origin.host.strip("[]"), origin.port)
-        sock = socket.create_connection(address, client.connect_timeout)
-        self._sock = sock
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        raw = socket.create_connection(address, client.connect_timeout)
+        self._sock = raw
+        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock: socket.socket = raw
+        if origin.proxy is not None and origin.proxy_tls:
+            proxy_host, proxy_port = origin.proxy
+            proxy_context = client._trust.context_for(f"{proxy_host}:{proxy_port}")
+            sock = self._sock = proxy_context.wrap_socket(raw, server_hostname=proxy_host)
         if origin.proxy is not None and origin.scheme == "https":
             self._tunnel(sock)
+        stream: socket.socket | _TunnelledTLS = sock
         if origin.scheme == "https":
             context = client._trust.context_for(origin.netloc)
-            sock = context.wrap_socket(sock, server_hostname=origin.host.strip("[]"))
-            self._sock = sock
-        sock.settimeout(client.read_timeout)
-        self._reader = _Reader(sock)
+            hostname = origin.host.strip("[]")
+            if isinstance(sock, ssl.SSLSocket):  # TLS to the registry inside TLS to the proxy
+                stream = _TunnelledTLS(sock, context, hostname)
+            else:
+                stream = context.wrap_socket(sock, server_hostname=hostname)
+            self._sock = stream
+        stream.settimeout(client.read_timeout)
+        self._reader = _Reader(stream)
 
     def _tunnel(self, sock: socket.socket) -> None:
         """Ask the proxy for a tunnel to the origin (``CONNECT host:port``)."""
@@ -424,12 +439,71 @@ class _Connection:
             raise NoAnswerError("the proxy sent more than the tunnel's answer")
 
 
+class _TunnelledTLS:
+    """TLS with the registry through a TLS connection to an https:// proxy:
+    Python's ``ssl`` cannot wrap a TLS socket in another, so the inner TLS
+    runs in memory and its bytes go through the outer socket."""
+
+    __slots__ = ("_incoming", "_outer", "_outgoing", "_tls")
+
+    def __init__(self, outer: ssl.SSLSocket, context: ssl.SSLContext, hostname: str) -> None:
+        self._outer = outer
+        self._incoming = ssl.MemoryBIO()
+        self._outgoing = ssl.MemoryBIO()
+        self._tls = context.wrap_bio(self._incoming, self._outgoing, server_hostname=hostname)
+        self._run(self._tls.do_handshake)
+
+    def recv(self, size: int) -> bytes:
+        try:
+            return bytes(self._run(self._tls.read, size))
+        except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+            return b""  # the end of the stream; HTTP's framing tells whether it came early
+
+    def sendall(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[self._run(self._tls.write, view) :]
+
+    def pending(self) -> int:
+        return self._tls.pending() + self._incoming.pending + self._outer.pending()
+
+    def settimeout(self, seconds: float | None) -> None:
+        self._outer.settimeout(seconds)
+
+    def fileno(self) -> int:
+        return self._outer.fileno()
+
+    def close(self) -> None:
+        self._outer.close()
+
+    def _run(self, operation: Any, *arguments: Any) -> Any:
+        """Call a TLS operation, moving bytes through the outer socket until it can finish."""
+        while True:
+            try:
+                result = operation(*arguments)
+            except ssl.SSLWantReadError:
+                self._flush()
+                data = self._outer.recv(_CHUNK)
+                if data:
+                    self._incoming.write(data)
+                else:
+                    self._incoming.write_eof()
+                continue
+            self._flush()
+            return result
+
+    def _flush(self) -> None:
+        data = self._outgoing.read()
+        if data:
+            self._outer.sendall(data)
+
+
 class _Reader:
     """Buffered reading from a socket, with the lines and bodies HTTP needs."""
 
     __slots__ = ("_buffer", "_sock", "last_reason")
 
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(self, sock: socket.socket | _TunnelledTLS) -> None:
         self._sock = sock
         self._buffer = bytearray()
         self.last_reason = ""

@@ -1,15 +1,18 @@
 """A forward proxy on loopback that tunnels TLS with CONNECT, as corporate
-proxies (squid and the like) do, asking for a login when given one."""
+proxies (squid and the like) do, asking for a login when given one; itself
+reached over TLS when given a certificate (an https:// proxy)."""
 
 from __future__ import annotations
 
 import base64
 import select
 import socket
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from tests.support.loopback import QuietHandler, loopback_server
 
@@ -23,7 +26,9 @@ class ConnectProxy:
 
 
 @contextmanager
-def connect_proxy(login: tuple[str, str] | None = None) -> Iterator[ConnectProxy]:
+def connect_proxy(
+    login: tuple[str, str] | None = None, tls: tuple[Path, Path] | None = None
+) -> Iterator[ConnectProxy]:
     wanted = "Basic " + base64.b64encode(":".join(login).encode()).decode() if login else None
     lock = threading.Lock()
     state = ConnectProxy("")
@@ -59,7 +64,7 @@ def connect_proxy(login: tuple[str, str] | None = None) -> Iterator[ConnectProxy
 
         do_GET = do_HEAD = do_POST = _other  # noqa: N815
 
-    with loopback_server(Handler) as host:
+    with loopback_server(Handler, tls) as host:
         state.host = host
         yield state
 
@@ -75,6 +80,9 @@ def _relay(client: socket.socket, upstream: socket.socket) -> None:
                 data = sock.recv(65536)
                 if not data:
                     return
+                # A TLS socket may hold more than select sees: take it all.
+                while isinstance(sock, ssl.SSLSocket) and sock.pending():
+                    data += sock.recv(sock.pending())
                 (upstream if sock is client else client).sendall(data)
     except OSError:
         return
