@@ -12,6 +12,11 @@ command the ``pin-bases`` hook runs; ``pindock run``), best of seven, the
 two taking turns, in one run of this script; every digest is checked with
 skopeo.
 
+pinner runs as pre-commit installs it: a virtual environment of its own
+(``bench/.venv-hook``) with the action's hash-locked dependencies and pinner
+installed from this checkout, not editable (an editable install adds an
+import finder to every start).
+
 Targets, as ratios and bounds measured in one run: pinner's wall time at
 most 2 x pindock's; pinner's CPU time (user + system) under 0.25 s.
 """
@@ -19,6 +24,7 @@ most 2 x pindock's; pinner's CPU time (user + system) under 0.25 s.
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import tempfile
 from contextlib import ExitStack
@@ -43,16 +49,34 @@ from tests.support.token_issuer import (
     token_issuer,
 )
 
+REPO_ROOT = Path(__file__).resolve().parent.parent
+HOOK_VENV = REPO_ROOT / "bench" / ".venv-hook"
 WALL_RATIO = 2.0
 CPU_SECONDS = 0.25
 ROUNDS = 7
+
+
+def installed_pinner() -> str:
+    """pinner from this checkout, installed as pre-commit installs a hook."""
+    python = HOOK_VENV / "bin" / "python"
+    pip = [str(python), "-m", "pip", "install", "-q", "--no-deps"]
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(HOOK_VENV)], check=True)
+        lock = REPO_ROOT / "action-requirements.txt"
+        subprocess.run([*pip, "--require-hashes", "-r", str(lock)], check=True)
+    subprocess.run(
+        [*pip, "--no-build-isolation", "--force-reinstall", str(REPO_ROOT)],
+        check=True,
+        cwd=HOOK_VENV,  # not the checkout: its own pinner/ would shadow the installed one
+    )
+    return str(HOOK_VENV / "bin" / "pinner")
 
 
 def main() -> int:
     if os.geteuid() != 0:
         print("hook_bench: run as root (it edits /etc/hosts)", file=sys.stderr)
         return 2
-    pinner = str(Path(sys.executable).with_name("pinner"))
+    pinner = installed_pinner()
     names = [f"{name}.{DOMAIN}" for name in ("hub", "reg1", "auth")]
     with ExitStack() as stack:
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pinner-hook-")))
