@@ -111,4 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             app(args=arguments, prog_name="pinner")
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 2)
+    except KeyboardInterrupt:  # before the run took over Ctrl-C (while importing, say)
+        print("pinner: interrupted", file=sys.stderr)
+        return 130
     return 0

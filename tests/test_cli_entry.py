@@ -113,3 +113,14 @@ def test_usage_errors_are_still_said_by_typer(tmp_path: Path) -> None:
     assert "--quiet and --verbose cannot go together" in both.stderr
     assert "No such option: --quie" in typo.stderr
     assert "Usage: pinner" in both.stderr and "Usage: pinner" in typo.stderr
+
+
+def test_ctrl_c_before_the_run_takes_it_over_is_one_line_and_130(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted(paths: list[str] | None) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(commands, "start_listing", interrupted)
+    assert cli.main(["check", "Dockerfile"]) == 130
+    assert capsys.readouterr().err == "pinner: interrupted\n"
