@@ -16,7 +16,7 @@ import json
 import re
 from typing import NamedTuple
 
-from pinner.files import FileError
+from pinner.offset_reader import OffsetReader
 
 
 class Value(NamedTuple):
@@ -53,34 +53,9 @@ _HEREDOC = re.compile(r"<<(-?)([A-Za-z_][A-Za-z0-9_]*)[ \t]*\r?\n")
 _CLOSERS = {"(": ")", "[": "]", "{": "}"}
 
 
-class _Reader:
-    def __init__(self, path: str, text: str) -> None:
-        self.path = path
-        self.text = text
-        self.at = 1 if text.startswith("\ufeff") else 0
-
-    def fail(self, problem: str) -> FileError:
-        return FileError(self.path, f"invalid HCL: {problem}; left unchanged", self.line())
-
-    def line(self, at: int | None = None) -> int:
-        return self.text.count("\n", 0, self.at if at is None else at) + 1
-
-    def skip(self, newlines: bool = True) -> None:
-        text = self.text
-        while self.at < len(text):
-            char = text[self.at]
-            if char in " \t\r" or (newlines and char == "\n"):
-                self.at += 1
-            elif char == "#" or text.startswith("//", self.at):
-                end = text.find("\n", self.at)
-                self.at = len(text) if end == -1 else end
-            elif text.startswith("/*", self.at):
-                end = text.find("*/", self.at + 2)
-                if end == -1:
-                    raise self.fail("a comment that is never closed")
-                self.at = end + 2
-            else:
-                return
+class _Reader(OffsetReader):
+    language = "HCL"
+    line_comments = ("#", "//")
 
     def body(self, closing: str | None) -> tuple[tuple[Attribute, ...], tuple[Block, ...]]:
         attributes: list[Attribute] = []
@@ -205,10 +180,7 @@ class _Reader:
                 self.at += 1
                 return Value("list", start, self.at, line, items=tuple(items))
             items.append(self.value(depth + 1))
-            self.skip()
-            if self.text.startswith(",", self.at):
-                self.at += 1
-            elif not self.text.startswith("]", self.at):
+            if not self.comma("]"):
                 raise self.fail("expected ',' or ']'")
 
     def mapping(self, depth: int) -> Value:

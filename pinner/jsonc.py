@@ -15,6 +15,7 @@ import json
 from typing import NamedTuple
 
 from pinner.files import FileError
+from pinner.offset_reader import OffsetReader
 
 
 class JsonNode(NamedTuple):
@@ -46,36 +47,8 @@ class JsonNode(NamedTuple):
         return self.value  # type: ignore[return-value]
 
 
-class _Reader:
-    def __init__(self, path: str, text: str) -> None:
-        self.path = path
-        self.text = text
-        self.at = 1 if text.startswith("\ufeff") else 0
-
-    def fail(self, problem: str) -> FileError:
-        line = self.text.count("\n", 0, self.at) + 1
-        return FileError(self.path, f"invalid JSON: {problem}; left unchanged", line)
-
-    def line(self) -> int:
-        return self.text.count("\n", 0, self.at) + 1
-
-    def skip(self) -> None:
-        """White space and comments."""
-        text = self.text
-        while self.at < len(text):
-            char = text[self.at]
-            if char in " \t\r\n":
-                self.at += 1
-            elif text.startswith("//", self.at):
-                end = text.find("\n", self.at)
-                self.at = len(text) if end == -1 else end + 1
-            elif text.startswith("/*", self.at):
-                end = text.find("*/", self.at + 2)
-                if end == -1:
-                    raise self.fail("a comment that is never closed")
-                self.at = end + 2
-            else:
-                return
+class _Reader(OffsetReader):
+    language = "JSON"
 
     def value(self, depth: int = 0) -> JsonNode:
         if depth > 200:
@@ -130,14 +103,6 @@ class _Reader:
             items.append(self.value(depth + 1))
             if not self.comma("]"):
                 raise self.fail("expected ',' or ']'")
-
-    def comma(self, closing: str) -> bool:
-        """After a member: a comma (a trailing one too), or the closing bracket next."""
-        self.skip()
-        if self.text.startswith(",", self.at):
-            self.at += 1
-            return True
-        return self.text.startswith(closing, self.at)
 
     def string(self) -> JsonNode:
         line = self.line()
