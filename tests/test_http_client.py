@@ -20,6 +20,8 @@ from pinner.resolve.http import (
     _bypassed,
     _links,
     _proxy_settings,
+    host_and_port,
+    is_loopback_host,
 )
 from pinner.resolve.tls import Trust
 from tests.support.loopback import QuietHandler, loopback_server
@@ -350,3 +352,41 @@ def test_an_answer_over_https_is_never_followed_to_plain_http(tmp_path: Path) ->
     assert not error.value.worth_retrying
     assert "registry.invalid" in error.value.reason
     assert loopback.body == b"plain"
+
+
+@pytest.mark.parametrize(
+    ("netloc", "scheme", "expected"),
+    [
+        ("localhost", "https", ("localhost", 443)),
+        ("localhost", "http", ("localhost", 80)),
+        ("registry.example:5000", "https", ("registry.example", 5000)),
+        ("[::1]", "https", ("[::1]", 443)),
+        ("[::1]:5000", "http", ("[::1]", 5000)),
+        ("user@registry.example:5000", "https", ("registry.example", 5000)),
+    ],
+)
+def test_host_and_port_as_registries_are_named(
+    netloc: str, scheme: str, expected: tuple[str, int]
+) -> None:
+    assert host_and_port(scheme, netloc) == expected
+
+
+@pytest.mark.parametrize("netloc", ["registry.example:https", "[::1]:x", "[::1]junk"])
+def test_a_port_that_is_no_number_is_refused(netloc: str) -> None:
+    with pytest.raises(NoAnswerError, match="bad port"):
+        host_and_port("https", netloc)
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("localhost", True),
+        ("localhost:5000", True),
+        ("127.0.0.2:443", True),
+        ("[::1]:5000", True),
+        ("registry.example:5000", False),
+        ("localhost:port", False),
+    ],
+)
+def test_loopback_hosts(host: str, loopback: bool) -> None:
+    assert is_loopback_host(host) is loopback

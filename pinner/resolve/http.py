@@ -160,7 +160,7 @@ class _Origin:
     )
 
     def __init__(self, scheme: str, netloc: str, proxy: str | None) -> None:
-        host, port = _host_and_port(scheme, netloc)
+        host, port = host_and_port(scheme, netloc)
         self.scheme = scheme
         self.netloc = netloc
         self.host_header = host if port == (443 if scheme == "https" else 80) else f"{host}:{port}"
@@ -305,7 +305,7 @@ class Client:
 
     def _proxy_for(self, scheme: str, netloc: str) -> str | None:
         self.proxy_lookups += 1
-        host, port = _host_and_port(scheme, netloc)
+        host, port = host_and_port(scheme, netloc)
         settings = _proxy_settings(self._environ)
         if _bypassed(host.strip("[]"), port, settings.get("no", "")):
             return None
@@ -674,10 +674,10 @@ def is_loopback_host(host: str) -> bool:
     """True for ``localhost``, 127.0.0.0/8 and ``::1``, with or without a port."""
     import ipaddress
 
-    if host.startswith("["):
-        name = host[1 : host.find("]")]
-    else:
-        name = host.rsplit(":", 1)[0] if ":" in host else host
+    try:
+        name = host_and_port("https", host)[0].strip("[]")
+    except NoAnswerError:
+        return False
     if name == "localhost":
         return True
     try:
@@ -702,16 +702,19 @@ def _origin_of(url: str) -> tuple[str, str]:
     return parts.scheme, parts.netloc
 
 
-def _host_and_port(scheme: str, netloc: str) -> tuple[str, int]:
+def host_and_port(scheme: str, netloc: str) -> tuple[str, int]:
+    """``name``, ``name:port``, ``[v6]`` or ``[v6]:port`` -> the host (IPv6 in
+    brackets) and the port, the scheme's own when none is written."""
     if scheme not in ("http", "https"):
         raise NoAnswerError(f"{scheme or 'no'} scheme: not HTTP", worth_retrying=False)
     netloc = netloc.rsplit("@", 1)[-1]
     default = 443 if scheme == "https" else 80
-    if netloc.startswith("["):
-        end = netloc.find("]")
+    if netloc.startswith("[") and "]" in netloc:
+        end = netloc.index("]")
         host, rest = netloc[: end + 1], netloc[end + 1 :]
-        return host, int(rest[1:]) if rest.startswith(":") and rest[1:] else default
-    host, _, port = netloc.partition(":")
+        port = rest[1:] if rest.startswith(":") else rest
+    else:
+        host, _, port = netloc.partition(":")
     if port and not port.isdigit():
         raise NoAnswerError(f"bad port {port!r}", worth_retrying=False)
     return host, int(port) if port else default

@@ -33,7 +33,7 @@ from pinner.resolve.errors import (
     NotFoundError,
     ResolveError,
 )
-from pinner.resolve.http import Response, is_loopback_host
+from pinner.resolve.http import NoAnswerError, Response, host_and_port, is_loopback_host
 from pinner.resolve.manifest import (
     Manifest,
     ManifestError,
@@ -406,12 +406,15 @@ class RegistryResolver:
         # Docker talks plain HTTP to loopback registries that do not speak TLS.
         # Only the handshake is tried, unverified and without credentials: the
         # real requests verify the certificate as usual.
-        name, _, port = host.rpartition(":") if not host.endswith("]") else (host, "", "443")
-        address = name.strip("[]") or host
+        try:
+            name, port = host_and_port("https", host)
+        except NoAnswerError:
+            return False
+        address = name.strip("[]")
         timeout = self._transport.policy.connect_timeout
         try:
             with (
-                socket.create_connection((address, int(port or 443)), timeout) as raw,
+                socket.create_connection((address, port), timeout) as raw,
                 probe_context().wrap_socket(raw, server_hostname=address),
             ):
                 return True
