@@ -81,8 +81,8 @@ def test_the_environment_is_read_once_per_host(registry: RunningRegistry) -> Non
     try:
         for host in (f"127.0.0.1:{port}", f"localhost:{port}"):
             for _ in range(10):
-                with transport.request("GET", f"http://{host}/v2/") as response:
-                    assert response.status_code == 200
+                response = transport.request("GET", f"http://{host}/v2/")
+                assert response.status_code == 200
     finally:
         transport.close()
     assert transport.client.proxy_lookups == 2

@@ -295,18 +295,17 @@ class Authenticator:
                 headers=headers,
                 follow_redirects=False,
             )
-        with response:
-            if response.status_code != 200:
-                raise DeniedError(
-                    f"denied: the token service for {host} answered HTTP {response.status_code}"
-                    f" for {', '.join(scope.split(':')[1] for scope in scopes)}{login_hint(host)}"
-                )
-            try:
-                return response.json()
-            except ValueError:
-                raise BadResponseError(
-                    f"bad response: the token service for {host} sent no JSON"
-                ) from None
+        if response.status_code != 200:
+            raise DeniedError(
+                f"denied: the token service for {host} answered HTTP {response.status_code}"
+                f" for {', '.join(scope.split(':')[1] for scope in scopes)}{login_hint(host)}"
+            )
+        try:
+            return response.json()
+        except ValueError:
+            raise BadResponseError(
+                f"bad response: the token service for {host} sent no JSON"
+            ) from None
 
 
 def _check_realm(realm: str, registry_url: str, host: str) -> None:

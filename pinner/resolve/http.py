@@ -82,12 +82,9 @@ class Headers:
 class Response:
     """An answer whose body has been read (``body``, at most the request's limit)."""
 
-    __slots__ = ("body", "headers", "status_code", "truncated", "url")
+    __slots__ = ("body", "headers", "status_code", "truncated")
 
-    def __init__(
-        self, url: str, status: int, headers: Headers, body: bytes, truncated: bool
-    ) -> None:
-        self.url = url
+    def __init__(self, status: int, headers: Headers, body: bytes, truncated: bool) -> None:
         self.status_code = status
         self.headers = headers
         self.body = body
@@ -107,15 +104,6 @@ class Response:
                     for name in rel.split():
                         found.setdefault(name.lower(), target)
         return found
-
-    def close(self) -> None:
-        """Nothing to release: the body is read and the connection handed back."""
-
-    def __enter__(self) -> Response:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
 
 
 def _links(header: str) -> list[tuple[str, dict[str, str]]]:
@@ -286,7 +274,7 @@ class Client:
         else:
             connection.close()
         content, truncated = _decoded(content, truncated, answer_headers, limit)
-        return Response(url, status, answer_headers, content, truncated)
+        return Response(status, answer_headers, content, truncated)
 
     def _origin(self, scheme: str, netloc: str) -> _Origin:
         key = (scheme, netloc)
